@@ -1,0 +1,44 @@
+# recording-relay — every install step lives here, so a clean clone needs only `make`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+STAGE ?= dev
+OUT := out/$(STAGE)
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: run test lint typecheck package pytest bench clean
+
+## run: the whole service locally on embedded emulators, until Ctrl-C
+run: $(STAMP)
+	$(BIN)/python -m devstack
+
+## test: lint, type-check, package + cfn-lint, and the test suite
+test: lint typecheck package pytest
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## package: CloudFormation (SAM) template for STAGE, validated by cfn-lint
+package: $(STAMP)
+	rm -rf $(OUT)
+	$(BIN)/chalice package --stage $(STAGE) --merge-template infra/resources.json $(OUT)
+	$(BIN)/cfn-lint $(OUT)/sam.json
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/cold_start.py
+
+clean:
+	rm -rf $(VENV) out .relay .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""recording-relay: provider recording events in, one schema and one archive out."""

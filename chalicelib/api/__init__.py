@@ -1,0 +1,1 @@
+"""The HTTP edge: JSON answers and the error contract."""

@@ -1,0 +1,65 @@
+"""The one place boto3 clients are made: lazily, cached, resettable.
+
+AWS clients take their endpoints from botocore's own `AWS_ENDPOINT_URL` /
+`AWS_ENDPOINT_URL_<SERVICE>` variables, so the local stack and the tests point
+them at moto without code paths of their own. The Vultr client is an S3 client
+for a third-party store: path-style, SigV4 and checksums only when required
+(boto3 >= 1.36 otherwise sends CRC headers that S3-compatible stores reject).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.settings import get_settings
+
+if TYPE_CHECKING:
+    from botocore.config import Config
+
+
+def s3_compatible_config(max_pool_connections: int = 10, **overrides: Any) -> Config:
+    """botocore Config for any S3-compatible endpoint that is not AWS."""
+    from botocore.config import Config
+
+    return Config(
+        signature_version="s3v4",
+        s3={"addressing_style": "path"},
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+        max_pool_connections=max_pool_connections,
+        retries={"mode": "standard", "max_attempts": 5},
+        **overrides,
+    )
+
+
+@functools.cache
+def aws(service: str) -> Any:
+    """A client for an AWS service in the configured region."""
+    import boto3
+
+    return boto3.session.Session().client(service, region_name=get_settings().region)
+
+
+@functools.cache
+def vultr(max_pool_connections: int = 10) -> Any:
+    """The S3 client for the Vultr archive bucket."""
+    import boto3
+
+    from chalicelib.secrets import get_secret
+
+    settings = get_settings()
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=settings.vultr_endpoint,
+        region_name=settings.vultr_region,
+        aws_access_key_id=get_secret("VULTR_ACCESS_KEY"),
+        aws_secret_access_key=get_secret("VULTR_SECRET_KEY"),
+        config=s3_compatible_config(max_pool_connections),
+    )
+
+
+def reset() -> None:
+    """Drop every cached client (after the environment changes)."""
+    aws.cache_clear()
+    vultr.cache_clear()

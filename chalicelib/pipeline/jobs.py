@@ -1,0 +1,37 @@
+"""Job kinds and their handlers. A job is a small JSON message on the jobs queue:
+`{"kind": "...", ...}`; each kind has one handler registered here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.errors import GiveUpError
+
+Job = dict[str, Any]
+JobHandler = Callable[[Job], None]
+
+_HANDLERS: dict[str, JobHandler] = {}
+
+
+def register(kind: str) -> Callable[[JobHandler], JobHandler]:
+    """Register the handler of one job kind."""
+
+    def decorate(handler: JobHandler) -> JobHandler:
+        _HANDLERS[kind] = handler
+        return handler
+
+    return decorate
+
+
+def unregister(kind: str) -> None:
+    _HANDLERS.pop(kind, None)
+
+
+def run_job(job: Job) -> None:
+    """Run one job; an unknown kind can never succeed, so it is a give-up."""
+    kind = job.get("kind")
+    handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
+    if handler is None:
+        raise GiveUpError("unknown job kind", detail=repr(kind))
+    handler(job)

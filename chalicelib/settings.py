@@ -1,0 +1,72 @@
+"""One typed settings object, read from the environment.
+
+Lambda gets these from the stage's environment (set by the packaged template);
+the local stack writes them into the process environment, honouring `.env`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+MIB = 1024 * 1024
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    ingest_bucket: str
+    ivs_bucket: str
+    raw_bucket: str
+    catalog_table: str
+    idempotency_table: str
+    jobs_queue_url: str
+    event_bus: str
+    vultr_endpoint: str
+    vultr_region: str
+    vultr_bucket: str
+    secrets_backend: str
+    secrets_path: str
+    max_body_bytes: int
+    tracing_enabled: bool
+    local: bool
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        stage = env.get("RELAY_STAGE", "dev")
+        return cls(
+            stage=stage,
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+            ingest_bucket=env.get("INGEST_BUCKET", f"recording-relay-{stage}-ingest"),
+            ivs_bucket=env.get("IVS_BUCKET", f"recording-relay-{stage}-ivs"),
+            raw_bucket=env.get("RAW_ARCHIVE_BUCKET", f"recording-relay-{stage}-raw"),
+            catalog_table=env.get("CATALOG_TABLE", f"recording-relay-{stage}-catalog"),
+            idempotency_table=env.get("IDEMPOTENCY_TABLE", f"recording-relay-{stage}-idempotency"),
+            jobs_queue_url=env.get("JOBS_QUEUE_URL", ""),
+            event_bus=env.get("EVENT_BUS_NAME", "default"),
+            vultr_endpoint=env.get("VULTR_ENDPOINT", "https://ewr1.vultrobjects.com"),
+            vultr_region=env.get("VULTR_REGION", "us-east-1"),
+            vultr_bucket=env.get("VULTR_BUCKET", f"recording-relay-{stage}-archive"),
+            secrets_backend=env.get("SECRETS_BACKEND", "ssm"),
+            secrets_path=env.get("SECRETS_PATH", f"/recording-relay/{stage}").rstrip("/"),
+            max_body_bytes=int(env.get("MAX_BODY_BYTES", str(MIB))),
+            tracing_enabled=_flag(env.get("RELAY_TRACING")),
+            local=_flag(env.get("RELAY_LOCAL")),
+        )
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return Settings.from_env(os.environ)
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the local stack change the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,54 @@
+"""The environment of the local stack, derived from the caller's (and `.env`)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+from chalicelib.secrets import SECRET_NAMES
+
+HOST = "127.0.0.1"
+STAGE = "local"
+
+
+def ports(base: Mapping[str, str]) -> tuple[int, int, int]:
+    """(AWS emulator, Vultr emulator, API) ports."""
+    return (int(base.get("RELAY_AWS_PORT", "5000")), int(base.get("RELAY_VULTR_PORT", "5001")),
+            int(base.get("RELAY_API_PORT", "8000")))
+
+
+def uses_real_vultr(base: Mapping[str, str]) -> bool:
+    return bool(base.get("VULTR_ENDPOINT"))
+
+
+def service_environment(base: Mapping[str, str]) -> dict[str, str]:
+    """Variables the service runs with: every AWS call goes to the AWS emulator."""
+    aws_port, vultr_port, _ = ports(base)
+    return {
+        "RELAY_STAGE": STAGE,
+        "RELAY_LOCAL": "1",
+        "AWS_ENDPOINT_URL": f"http://{HOST}:{aws_port}",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "SECRETS_BACKEND": "ssm",
+        "SECRETS_PATH": f"/recording-relay/{STAGE}",
+        "VULTR_ENDPOINT": base.get("VULTR_ENDPOINT") or f"http://{HOST}:{vultr_port}",
+        "VULTR_REGION": base.get("VULTR_REGION", "us-east-1"),
+        "VULTR_BUCKET": base.get("VULTR_BUCKET", f"recording-relay-{STAGE}-archive"),
+        "POWERTOOLS_METRICS_DISABLED": base.get("POWERTOOLS_METRICS_DISABLED", "true"),
+    }
+
+
+def secret_values(base: Mapping[str, str]) -> dict[str, str]:
+    """Each secret from the caller's environment, else a fresh random one for this run."""
+    return {name: base.get(name) or secrets.token_urlsafe(24) for name in SECRET_NAMES}
+
+
+def write_env_file(path: Path, values: Mapping[str, str]) -> None:
+    """Write `KEY=value` lines (readable by `set -a; . file` and python-dotenv)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{k}={v}\n" for k, v in sorted(values.items())))
+    path.chmod(0o600)

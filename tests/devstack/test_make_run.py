@@ -1,0 +1,106 @@
+"""`make run` end to end: ready within 60 s, serves the schema, stops clean."""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from chalicelib.events.schema import schema
+from devstack.moto import port_open
+from tests.conftest import free_port
+
+PROJECT = Path(__file__).resolve().parents[2]
+READY = "recording-relay ready on http://127.0.0.1:"
+
+
+def _session_members(sid: int) -> list[int]:
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
+def _wait_for_line(process: subprocess.Popen[str], text: str, timeout: float) -> float:
+    started = time.monotonic()
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    while time.monotonic() - started < timeout:
+        if selector.select(timeout=0.5):
+            line = process.stdout.readline()
+            if text in line:
+                return time.monotonic() - started
+            if not line and process.poll() is not None:
+                break
+    pytest.fail(f"no {text!r} within {timeout} s")
+
+
+def _get(url: str) -> bytes:
+    with urllib.request.urlopen(url, timeout=5) as answer:
+        return answer.read()
+
+
+@pytest.fixture
+def stack_ports() -> dict[str, str]:
+    return {"RELAY_AWS_PORT": str(free_port()), "RELAY_VULTR_PORT": str(free_port()),
+            "RELAY_API_PORT": str(free_port())}
+
+
+def _start(ports: dict[str, str]) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "VULTR_", "RELAY_", "JOBS_"))}
+    env.update(ports, RELAY_RECONCILE_SECONDS="1")
+    return subprocess.Popen(["make", "--no-print-directory", "run"], cwd=PROJECT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_make_run_is_ready_serves_schema_and_stops_everything(stack_ports, stop_signal):
+    process = _start(stack_ports)
+    try:
+        assert _wait_for_line(process, READY, 60) < 60
+        api = f"http://127.0.0.1:{stack_ports['RELAY_API_PORT']}"
+        assert json.loads(_get(f"{api}/schemas/recording-event.v1.json")) == schema()
+        assert all(port_open("127.0.0.1", int(stack_ports[k])) for k in ("RELAY_AWS_PORT", "RELAY_VULTR_PORT"))
+        if stop_signal == signal.SIGINT:
+            os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group
+        else:
+            service = [p for p in _session_members(process.pid) if p != process.pid]
+            for pid in service:
+                if b"devstack" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    os.kill(pid, signal.SIGTERM)
+        process.wait(timeout=20)
+        deadline = time.monotonic() + 10
+        while _session_members(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _session_members(process.pid) == []
+        assert not any(port_open("127.0.0.1", int(p)) for p in stack_ports.values())
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_make_run_writes_local_env(stack_ports):
+    process = _start(stack_ports)
+    try:
+        _wait_for_line(process, READY, 60)
+        values = dict(line.split("=", 1) for line in (PROJECT / ".relay/local.env").read_text().splitlines())
+        assert values["RELAY_API_URL"] == f"http://127.0.0.1:{stack_ports['RELAY_API_PORT']}"
+        assert values["AWS_ENDPOINT_URL"] == f"http://127.0.0.1:{stack_ports['RELAY_AWS_PORT']}"
+        assert values["VULTR_ENDPOINT"] == f"http://127.0.0.1:{stack_ports['RELAY_VULTR_PORT']}"
+        assert values["JOBS_QUEUE_URL"].startswith(values["AWS_ENDPOINT_URL"])
+        assert oct((PROJECT / ".relay/local.env").stat().st_mode & 0o777) == "0o600"
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=20)
