@@ -6,12 +6,14 @@ lazily by the code that needs them; tests/test_cold_start.py guards this.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from chalice.app import Chalice, CloudWatchEvent, ConvertToMiddleware, Response, SQSEvent
+from chalice.app import Chalice, CloudWatchEvent, ConvertToMiddleware, Request, Response, SQSEvent
 
-from chalicelib.api import schemas
-from chalicelib.api.http import json_errors, json_response
+from chalicelib.api import events as events_api
+from chalicelib.api import schemas, webhooks
+from chalicelib.api.http import conform_framework_errors, json_errors, json_response
 from chalicelib.observability import lambda_wrappers
 from chalicelib.settings import get_settings
 
@@ -21,6 +23,19 @@ for wrapper in lambda_wrappers():
 
 # Placeholder: infra/resources.json replaces it with the stage's own queue ARN.
 JOBS_QUEUE_ARN = "arn:aws:sqs:us-east-1:000000000000:recording-relay-jobs"
+IVS_PATTERN = {"source": ["aws.ivs"], "detail-type": ["IVS Recording State Change", "IVS Stream State Change"]}
+S3_PATTERN = {"source": ["aws.s3"], "detail-type": ["Object Created"]}  # buckets narrowed by the merge template
+
+
+def _request() -> Request:
+    request = app.current_request
+    assert request is not None  # always set while a route runs
+    return request
+
+
+@app.middleware("http")
+def error_contract(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    return conform_framework_errors(get_response(request))
 
 
 @app.route("/health", methods=["GET"])
@@ -33,6 +48,44 @@ def health() -> Response:
 @json_errors
 def get_schema(name: str) -> Response:
     return schemas.get_schema(name)
+
+
+@app.route("/webhooks/{name}", methods=["POST"], content_types=webhooks.CONTENT_TYPES)
+@json_errors
+def provider_webhook(name: str) -> Response:
+    return webhooks.receive("webhooks", name, _request())
+
+
+@app.route("/hooks/{name}", methods=["POST"], content_types=webhooks.CONTENT_TYPES)
+@json_errors
+def server_hook(name: str) -> Response:
+    return webhooks.receive("hooks", name, _request())
+
+
+@app.route("/events", methods=["GET"])
+@json_errors
+def list_events() -> Response:
+    return events_api.list_events(_request())
+
+
+@app.route("/events/{event_id}", methods=["GET"])
+@json_errors
+def get_event(event_id: str) -> Response:
+    return events_api.get_event(_request(), event_id)
+
+
+@app.on_cw_event(IVS_PATTERN, name="ivs_events")
+def ivs_events(event: CloudWatchEvent) -> None:
+    from chalicelib.ingress.service import handle_eventbridge
+
+    handle_eventbridge(event.to_dict(), event.context)
+
+
+@app.on_cw_event(S3_PATTERN, name="object_created")
+def object_created(event: CloudWatchEvent) -> None:
+    from chalicelib.ingress.service import handle_eventbridge
+
+    handle_eventbridge(event.to_dict(), event.context)
 
 
 @app.on_sqs_message(queue_arn=JOBS_QUEUE_ARN, batch_size=10)
@@ -49,3 +102,11 @@ def reconcile(event: CloudWatchEvent) -> dict[str, Any]:
     from chalicelib import reconcile as reconciliation
 
     return asdict(reconciliation.run())
+
+
+if get_settings().local:  # the local stack's stand-in for EventBridge; never packaged
+
+    @app.route("/_local/eventbridge", methods=["POST"])
+    @json_errors
+    def local_eventbridge() -> Response:
+        return webhooks.receive_local_eventbridge(_request())

@@ -9,9 +9,12 @@ for a third-party store: path-style, SigV4 and checksums only when required
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.errors import UnavailableError
 from chalicelib.settings import get_settings
 
 if TYPE_CHECKING:
@@ -63,3 +66,14 @@ def reset() -> None:
     """Drop every cached client (after the environment changes)."""
     aws.cache_clear()
     vultr.cache_clear()
+
+
+@contextlib.contextmanager
+def unavailable_on_error(what: str) -> Iterator[None]:
+    """Turn any AWS/HTTP failure inside the block into UnavailableError(what)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        yield
+    except (BotoCoreError, ClientError) as exc:
+        raise UnavailableError(f"{what} failed", detail=type(exc).__name__) from exc

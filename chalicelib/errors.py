@@ -67,3 +67,17 @@ class NotFoundError(ClientInputError):
 
 class UnavailableError(RetryableError):
     """A store we depend on is down; the HTTP edge answers 503 so providers retry."""
+
+
+class UnsupportedMediaTypeError(ClientInputError):
+    """The request's content type is not one the route accepts."""
+
+    status_code = 415
+    error = "unsupported_media_type"
+
+
+class ConflictError(ClientInputError):
+    """The same event is being processed by another request right now; retry later."""
+
+    status_code = 409
+    error = "in_progress"

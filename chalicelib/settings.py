@@ -37,6 +37,9 @@ class Settings:
     max_body_bytes: int
     tracing_enabled: bool
     local: bool
+    cloudflare_account_id: str
+    agora_app_id: str
+    idempotency_ttl_s: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -59,6 +62,9 @@ class Settings:
             max_body_bytes=int(env.get("MAX_BODY_BYTES", str(MIB))),
             tracing_enabled=_flag(env.get("RELAY_TRACING")),
             local=_flag(env.get("RELAY_LOCAL")),
+            cloudflare_account_id=env.get("CLOUDFLARE_ACCOUNT_ID", ""),
+            agora_app_id=env.get("AGORA_APP_ID", ""),
+            idempotency_ttl_s=int(env.get("IDEMPOTENCY_TTL_SECONDS", str(3 * 24 * 3600))),
         )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from chalicelib.secrets import SECRET_NAMES
+from chalicelib.settings import Settings
 
 HOST = "127.0.0.1"
 STAGE = "local"
@@ -25,7 +26,13 @@ def uses_real_vultr(base: Mapping[str, str]) -> bool:
 def service_environment(base: Mapping[str, str]) -> dict[str, str]:
     """Variables the service runs with: every AWS call goes to the AWS emulator."""
     aws_port, vultr_port, _ = ports(base)
+    names = Settings.from_env({"RELAY_STAGE": STAGE})
     return {
+        "INGEST_BUCKET": names.ingest_bucket,
+        "IVS_BUCKET": names.ivs_bucket,
+        "RAW_ARCHIVE_BUCKET": names.raw_bucket,
+        "CATALOG_TABLE": names.catalog_table,
+        "IDEMPOTENCY_TABLE": names.idempotency_table,
         "RELAY_STAGE": STAGE,
         "RELAY_LOCAL": "1",
         "AWS_ENDPOINT_URL": f"http://{HOST}:{aws_port}",

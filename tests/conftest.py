@@ -36,12 +36,15 @@ class Emulators:
 
 @pytest.fixture(scope="session")
 def emulators() -> Iterator[Emulators]:
+    from chalicelib.ingress.service import default_ingress
+
     aws, vultr = MotoServer(free_port()).start(), MotoServer(free_port()).start()
     base = {"RELAY_AWS_PORT": str(aws.port), "RELAY_VULTR_PORT": str(vultr.port)}
     saved = dict(os.environ)
     os.environ.update(service_environment(base))
     reset_settings()
     clients.reset()
+    default_ingress.cache_clear()
     secrets = secret_values({})
     try:
         os.environ["JOBS_QUEUE_URL"] = bootstrap(get_settings(), secrets)
@@ -52,6 +55,7 @@ def emulators() -> Iterator[Emulators]:
         os.environ.update(saved)
         reset_settings()
         clients.reset()
+        default_ingress.cache_clear()
         aws.stop()
         vultr.stop()
 

@@ -47,3 +47,15 @@ def json_errors(view: Callable[..., Any]) -> Callable[..., Any]:
             return error_response(503, "unavailable", "a store is unavailable; retry later")
 
     return wrapped
+
+
+def conform_framework_errors(response: Response) -> Response:
+    """Chalice's own 4xx answers (unlisted content type, bad JSON) in our error contract."""
+    body = response.body
+    if 400 <= response.status_code < 500 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        return error_response(response.status_code, _snake(str(body["Code"])), str(body["Message"]))
+    return response
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_").removesuffix("_error")

@@ -1,0 +1,1 @@
+"""The catalog (DynamoDB, one table): recordings and their event history."""

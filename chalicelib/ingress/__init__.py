@@ -1,0 +1,1 @@
+"""Ingress: verify, archive raw, normalize, deduplicate, record, enqueue, answer."""

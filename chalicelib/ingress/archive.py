@@ -1,0 +1,59 @@
+"""The raw-request archive: every request we acknowledge is stored first, so a
+normalizer bug never loses an event (it can be replayed)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from chalicelib import clients
+from chalicelib.providers.base import InboundRequest
+
+# Headers and query parameters that carry a secret: never archived.
+SECRET_HEADERS = frozenset({"authorization", "cf-webhook-auth", "cookie", "x-api-key", "proxy-authorization"})
+SECRET_QUERY = frozenset({"token", "secret", "key", "signature"})
+
+
+def archive_key(provider: str, archive_id: str, received_at: float) -> str:
+    day = time.strftime("%Y/%m/%d", time.gmtime(received_at))
+    safe_id = "".join(c if c.isalnum() or c in "-_." else "_" for c in archive_id)[:200]
+    return f"raw/{provider}/{day}/{safe_id}.json"
+
+
+def _body_fields(body: bytes) -> dict[str, str]:
+    try:
+        return {"body": body.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"body_base64": base64.b64encode(body).decode()}
+
+
+def raw_document(provider: str, route: str, request: InboundRequest) -> dict[str, Any]:
+    """What we keep of a request: enough to replay it, nothing secret."""
+    return {
+        "provider": provider,
+        "route": route,
+        "received_at": request.received_at,
+        "headers": _without(request.headers, SECRET_HEADERS),
+        "query": _without(request.query, SECRET_QUERY),
+        **_body_fields(request.body),
+    }
+
+
+def _without(values: Mapping[str, str], secret: frozenset[str]) -> dict[str, str]:
+    return {k: v for k, v in values.items() if k.lower() not in secret}
+
+
+class RawArchive:
+    """S3 adapter: `store` returns the `s3://` location it wrote."""
+
+    def __init__(self, bucket: str) -> None:
+        self.bucket = bucket
+
+    def store(self, key: str, document: dict[str, Any]) -> str:
+        body = json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
+        with clients.unavailable_on_error("raw archive"):
+            clients.aws("s3").put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="application/json")
+        return f"s3://{self.bucket}/{key}"

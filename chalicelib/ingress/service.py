@@ -1,0 +1,114 @@
+"""The ingress sequence, the same for every provider:
+
+authenticate → size check → parse → archive raw → normalize → deduplicate +
+append to history + enqueue → answer.
+
+A request is archived before anything can fail on its content, and answered
+2xx only after its events are recorded and enqueued, so an acknowledged
+request is never lost. Stores being down surface as UnavailableError (503).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from chalicelib.errors import ClientInputError, PayloadTooLargeError
+from chalicelib.events import RecordingEvent
+from chalicelib.observability import bind, logger
+from chalicelib.providers import WEBHOOKS
+from chalicelib.providers.base import Context, InboundRequest, Normalized
+from chalicelib.providers.eventbridge import normalize_envelope, provider_of
+from chalicelib.secrets import get_secret_values
+from chalicelib.settings import Settings, get_settings
+
+
+class Archive(Protocol):
+    def store(self, key: str, document: dict[str, Any]) -> str: ...
+
+
+class Ledger(Protocol):
+    def record(self, event: RecordingEvent) -> bool: ...
+
+    def register_context(self, lambda_context: Any) -> None: ...
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any
+
+
+@dataclass(frozen=True)
+class Ingress:
+    settings: Settings
+    archive: Archive
+    ledger: Ledger
+
+    def context(self, received_at: float, raw: str | None) -> Context:
+        accounts = {"cloudflare": self.settings.cloudflare_account_id, "agora": self.settings.agora_app_id}
+        return Context(received_at=received_at, raw=raw, ingest_bucket=self.settings.ingest_bucket, accounts=accounts)
+
+    def webhook(self, route: str, request: InboundRequest, lambda_context: Any = None) -> Answer:
+        from chalicelib.ingress.archive import archive_key, raw_document
+
+        adapter = WEBHOOKS[route]
+        self.ledger.register_context(lambda_context)
+        adapter.authenticate(request, get_secret_values(adapter.secret_name), request.received_at)
+        if len(request.body) > self.settings.max_body_bytes:
+            raise PayloadTooLargeError("body too large", detail=f"{len(request.body)} > {self.settings.max_body_bytes}")
+        payload = adapter.parse(request)
+        provider = str(adapter.provider)
+        key = archive_key(provider, adapter.archive_id(payload, request), request.received_at)
+        raw = self.archive.store(key, raw_document(provider, route, request))
+        result = adapter.normalize(payload, request, self.context(request.received_at, raw))
+        self._record(provider, result)
+        return Answer(*adapter.answer(result))
+
+    def eventbridge(self, envelope: dict[str, Any], received_at: float | None = None,
+                    lambda_context: Any = None) -> Normalized:
+        from chalicelib.ingress.archive import archive_key
+
+        received_at = time.time() if received_at is None else received_at
+        self.ledger.register_context(lambda_context)
+        provider = str(provider_of(envelope, self.settings.ivs_bucket))
+        event_id = str(envelope.get("id") or "") or f"{int(received_at * 1000)}"
+        raw = self.archive.store(archive_key(provider, event_id, received_at),
+                                 {"provider": provider, "route": "eventbridge", "received_at": received_at,
+                                  "envelope": envelope})
+        result = normalize_envelope(envelope, self.context(received_at, raw), self.settings.ivs_bucket)
+        self._record(provider, result)
+        return result
+
+    def _record(self, provider: str, result: Normalized) -> None:
+        if not result.events:
+            logger.debug("event ignored", extra={"provider": provider, "reason": result.ignored})
+        for event in result.events:
+            bind(event)
+            first = self.ledger.record(event)
+            logger.info("event recorded" if first else "duplicate event", extra={"type": event.type.short})
+
+
+@functools.cache
+def default_ingress() -> Ingress:
+    """The ingress wired to the configured stores (built on first use)."""
+    from chalicelib.catalog.events import EventHistory
+    from chalicelib.ingress.archive import RawArchive
+    from chalicelib.ingress.ledger import EventLedger
+    from chalicelib.pipeline.queue import JobQueue
+
+    settings = get_settings()
+    ledger = EventLedger(settings.idempotency_table, EventHistory(settings.catalog_table),
+                         JobQueue(settings.jobs_queue_url), settings.idempotency_ttl_s)
+    return Ingress(settings, RawArchive(settings.raw_bucket), ledger)
+
+
+def handle_eventbridge(envelope: dict[str, Any], lambda_context: Any = None) -> None:
+    """EventBridge entry: a malformed event is logged and dropped (its raw copy is
+    archived for replay); a store outage raises so Lambda's async retries retry."""
+    try:
+        default_ingress().eventbridge(envelope, lambda_context=lambda_context)
+    except ClientInputError as exc:
+        logger.error("eventbridge event refused", extra={"reason": str(exc), "event_id": envelope.get("id")})

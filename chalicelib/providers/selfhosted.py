@@ -1,0 +1,102 @@
+"""What nginx-rtmp, SRS and MediaMTX hooks share (providers.md §5).
+
+None of them signs anything, so every hook carries `HOOK_TOKEN` (the `token`
+query parameter or `Authorization: Bearer`). Their recordings reach us through
+the ingest bucket under `{server}/{app}/{stream}/{file name}` (the contrib
+upload scripts); the hook and the S3 event both name that key, so both give the
+same recording id and the same `recording.ready` event id, and deduplicate.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.events import (
+    Container,
+    EventType,
+    MediaKind,
+    MediaRef,
+    Provider,
+    RecordingEvent,
+    RecordingRef,
+    StreamRef,
+    event_id,
+    recording_id,
+)
+from chalicelib.providers.base import Context, InboundRequest, build_event
+from chalicelib.verify import verify_shared_secret
+
+SERVERS = (Provider.NGINX_RTMP, Provider.SRS, Provider.MEDIAMTX)
+_CONTAINERS = {".flv": Container.FLV, ".ts": Container.TS, ".m3u8": Container.HLS}
+
+
+def authenticate_hook(request: InboundRequest, secrets: list[str]) -> None:
+    authorization = request.headers.get("authorization", "")
+    bearer = authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
+    verify_shared_secret(bearer or request.query.get("token"), secrets, "token query parameter or Bearer token")
+
+
+def hook_archive_id(request: InboundRequest) -> str:
+    # Hooks carry no id and are never retried: identical bodies at different times are different calls.
+    return f"{int(request.received_at * 1000)}-{request.body_sha256[:16]}"
+
+
+@dataclass(frozen=True)
+class IngestObject:
+    """A recording file in the ingest bucket, `{server}/{app}/{stream}/{file name}`."""
+
+    server: Provider
+    app: str
+    stream: str
+    file_name: str
+
+    @property
+    def key(self) -> str:
+        return "/".join(p for p in (str(self.server), self.app, self.stream, self.file_name) if p)
+
+    @property
+    def identity(self) -> str:
+        return f"{self.app}/{self.stream}/{self.file_name}"
+
+    @classmethod
+    def from_key(cls, key: str) -> IngestObject | None:
+        parts = key.split("/")
+        if len(parts) < 3 or parts[0] not in {str(s) for s in SERVERS} or not all(parts[-2:]):
+            return None
+        return cls(Provider(parts[0]), "/".join(parts[1:-2]), parts[-2], parts[-1])
+
+
+def container_of(file_name: str, provider: Provider) -> Container:
+    extension = posixpath.splitext(file_name)[1].lower()
+    if extension in (".mp4", ".m4s"):
+        return Container.FMP4 if provider is Provider.MEDIAMTX else Container.MP4
+    return _CONTAINERS.get(extension, Container.FLV)
+
+
+def recording_ready(obj: IngestObject, ctx: Context, time: Any, duration_s: float | None = None,
+                    size: int | None = None) -> RecordingEvent:
+    """The one `recording.ready` both the hook and the S3 event of a file produce."""
+    provider = obj.server
+    return build_event(
+        provider=provider, event_type=EventType.RECORDING_READY,
+        event_id=event_id(str(provider), "recording.ready", obj.identity),
+        source=f"/{provider}/{ctx.ingest_bucket}", time=time, ctx=ctx,
+        stream=StreamRef(id=f"{obj.app}/{obj.stream}" if obj.app else obj.stream, key=obj.stream),
+        recording=RecordingRef(id=recording_id(str(provider), obj.identity),
+                               provider_ids={"file": obj.file_name}, duration_s=duration_s),
+        media=(MediaRef(MediaKind.S3, f"s3://{ctx.ingest_bucket}/{obj.key}", container_of(obj.file_name, provider),
+                        size=size),),
+    )
+
+
+def stream_event(provider: Provider, event_type: EventType, app: str, stream: str, client: str,
+                 request: InboundRequest, ctx: Context) -> RecordingEvent:
+    """`stream.started` / `stream.ended` from a publish / unpublish hook."""
+    return build_event(
+        provider=provider, event_type=event_type,
+        event_id=event_id(str(provider), str(event_type), app, stream, client, str(int(request.received_at))),
+        source=f"/{provider}/{ctx.ingest_bucket}", time=request.received_at, ctx=ctx,
+        stream=StreamRef(id=f"{app}/{stream}" if app else stream, key=stream),
+    )

@@ -1,0 +1,53 @@
+"""SRS HTTP callbacks (providers.md §5.2): JSON `action` of `on_publish`,
+`on_unpublish`, `on_dvr`. SRS wants HTTP 200 with `{"code": 0}` for success,
+or it rejects the publisher, so every accepted call gets exactly that."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+from chalicelib.events import EventType, Provider
+from chalicelib.providers.base import Context, InboundRequest, Normalized, check_content_type, parse_json_object
+from chalicelib.providers.fields import optional, require_text
+from chalicelib.providers.selfhosted import (
+    IngestObject,
+    authenticate_hook,
+    hook_archive_id,
+    recording_ready,
+    stream_event,
+)
+
+_STREAM_ACTIONS = {"on_publish": EventType.STREAM_STARTED, "on_unpublish": EventType.STREAM_ENDED}
+
+
+class SrsAdapter:
+    provider = Provider.SRS
+    secret_name = "HOOK_TOKEN"
+    content_types = ("application/json",)
+
+    def authenticate(self, request: InboundRequest, secrets: list[str], now: float) -> None:
+        authenticate_hook(request, secrets)
+
+    def parse(self, request: InboundRequest) -> dict[str, Any]:
+        check_content_type(request, self.content_types)
+        return parse_json_object(request.body)
+
+    def archive_id(self, payload: dict[str, Any], request: InboundRequest) -> str:
+        return hook_archive_id(request)
+
+    def normalize(self, payload: dict[str, Any], request: InboundRequest, ctx: Context) -> Normalized:
+        action = require_text(payload, "action")
+        app, stream = require_text(payload, "app"), require_text(payload, "stream")
+        if action == "on_dvr":
+            file_name = posixpath.basename(require_text(payload, "file"))
+            return Normalized.of(recording_ready(IngestObject(self.provider, app, stream, file_name), ctx,
+                                                 time=request.received_at))
+        if action in _STREAM_ACTIONS:
+            client = str(optional(payload, "client_id", str) or payload.get("client_id") or "")
+            return Normalized.of(stream_event(self.provider, _STREAM_ACTIONS[action], app, stream, client,
+                                              request, ctx))
+        return Normalized.ignore(f"action {action}")
+
+    def answer(self, result: Normalized) -> tuple[int, Any]:
+        return 200, {"code": 0}
