@@ -6,6 +6,7 @@ lazily by the code that needs them; tests/test_cold_start.py guards this.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -104,7 +105,9 @@ def reconcile(event: CloudWatchEvent) -> dict[str, Any]:
     return asdict(reconciliation.run())
 
 
-if get_settings().local:  # the local stack's stand-in for EventBridge; never packaged
+# The local stack's stand-in for EventBridge. Chalice's CLI (package, deploy) sets
+# AWS_CHALICE_CLI_MODE, so the route can never reach a packaged template.
+if get_settings().local and not os.environ.get("AWS_CHALICE_CLI_MODE"):
 
     @app.route("/_local/eventbridge", methods=["POST"])
     @json_errors

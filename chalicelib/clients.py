@@ -64,16 +64,30 @@ def vultr(max_pool_connections: int = 10) -> Any:
 
 def reset() -> None:
     """Drop every cached client (after the environment changes)."""
+    from chalicelib import secrets
+
     aws.cache_clear()
     vultr.cache_clear()
+    secrets.reset()
+
+
+# Errors that mean our request was wrong: a bug to surface, not an outage to retry.
+REQUEST_BUGS = frozenset({"ValidationException", "SerializationException", "InvalidParameterValue",
+                          "InvalidParameterCombination", "MissingParameter", "InvalidArgument"})
 
 
 @contextlib.contextmanager
 def unavailable_on_error(what: str) -> Iterator[None]:
-    """Turn any AWS/HTTP failure inside the block into UnavailableError(what)."""
+    """Turn an AWS/HTTP failure inside the block (outage, throttling, missing
+    resource, denied access) into UnavailableError(what), so callers retry."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         yield
-    except (BotoCoreError, ClientError) as exc:
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in REQUEST_BUGS:
+            raise
+        raise UnavailableError(f"{what} failed", detail=code or type(exc).__name__) from exc
+    except BotoCoreError as exc:
         raise UnavailableError(f"{what} failed", detail=type(exc).__name__) from exc

@@ -7,7 +7,9 @@ without downtime. Values never appear in logs or error messages.
 
 from __future__ import annotations
 
+import functools
 import os
+from typing import Any
 
 from chalicelib import clients
 from chalicelib.errors import ConfigError
@@ -36,17 +38,29 @@ def get_secret_values(name: str) -> list[str]:
     return [v.strip() for v in get_secret(name).split(",") if v.strip()]
 
 
-def _from_store(backend: str, path: str) -> str | None:
+@functools.cache
+def _provider(backend: str) -> Any:
+    """One Parameters provider per backend: its cache lives as long as the process."""
     from aws_lambda_powertools.utilities import parameters
 
+    if backend == "ssm":
+        return parameters.SSMProvider(boto3_client=clients.aws("ssm"))
+    return parameters.SecretsProvider(boto3_client=clients.aws("secretsmanager"))
+
+
+def _from_store(backend: str, path: str) -> str | None:
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+    options = {"decrypt": True} if backend == "ssm" else {}
     try:
-        if backend == "ssm":
-            provider = parameters.SSMProvider(boto3_client=clients.aws("ssm"))
-            return str(provider.get(path, decrypt=True, max_age=CACHE_SECONDS))
-        provider_sm = parameters.SecretsProvider(boto3_client=clients.aws("secretsmanager"))
-        return str(provider_sm.get(path, max_age=CACHE_SECONDS))
-    except parameters.exceptions.GetParameterError:
+        return str(_provider(backend).get(path, max_age=CACHE_SECONDS, **options))
+    except GetParameterError:
         return None
+
+
+def reset() -> None:
+    """Forget cached providers and values (tests and the local stack change endpoints)."""
+    _provider.cache_clear()
 
 # Every secret the relay reads, by name (the SSM leaf under SECRETS_PATH).
 SECRET_NAMES = (

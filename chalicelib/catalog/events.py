@@ -35,9 +35,12 @@ def encode_cursor(pos: str) -> str:
 
 def decode_cursor(cursor: str) -> str:
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        pos = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except ValueError:
-        raise BadRequestError("invalid cursor", detail="cursor") from None
+        pos = ""
+    if not pos[:1].isdigit() or pos.count("#") < 2:
+        raise BadRequestError("invalid cursor", detail="cursor")
+    return pos
 
 
 def event_item(event: RecordingEvent) -> dict[str, Any]:
@@ -96,7 +99,7 @@ class EventHistory:
                    before: str) -> Iterator[tuple[str, str]]:
         """(position, event JSON) pairs of one partition, newest first, lazily paged."""
         sort_key = "sk" if index is None else f"{index}sk"
-        values = {":pk": {"S": value}, ":lo": {"S": prefix + (query.since or "")},
+        values = {":pk": {"S": value}, ":lo": {"S": prefix + (query.since or "0")},
                   ":hi": {"S": prefix + before}}
         args: dict[str, Any] = {
             "TableName": self.table, "ScanIndexForward": False, "Limit": query.limit + 1,

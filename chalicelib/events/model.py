@@ -6,6 +6,7 @@ path builds events without a heavy import; `schema.validate` checks the wire for
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,9 +17,14 @@ SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 
 
+_CANONICAL = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+
+
 def rfc3339(moment: datetime | float | int | str) -> str:
     """Normalize a timestamp to RFC 3339 UTC with millisecond precision and `Z`."""
     if isinstance(moment, str):
+        if _CANONICAL.fullmatch(moment):
+            return moment
         moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
     elif not isinstance(moment, datetime):
         moment = datetime.fromtimestamp(float(moment), tz=UTC)

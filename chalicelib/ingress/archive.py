@@ -52,8 +52,11 @@ class RawArchive:
     def __init__(self, bucket: str) -> None:
         self.bucket = bucket
 
+    def location(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"
+
     def store(self, key: str, document: dict[str, Any]) -> str:
         body = json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
         with clients.unavailable_on_error("raw archive"):
             clients.aws("s3").put_object(Bucket=self.bucket, Key=key, Body=body, ContentType="application/json")
-        return f"s3://{self.bucket}/{key}"
+        return self.location(key)

@@ -42,8 +42,11 @@ class EventLedger:
         return not result.get("duplicate", False)
 
     def _first_delivery(self, event: dict[str, Any], original: RecordingEvent) -> dict[str, Any]:
-        self.history.append(original)
+        from chalicelib.ingress.service import io_pool
+
+        appended = io_pool().submit(self.history.append, original)
         self.queue.send(event_job(event))
+        appended.result()
         return {"recorded": True}
 
 

@@ -3,15 +3,18 @@
 authenticate → size check → parse → archive raw → normalize → deduplicate +
 append to history + enqueue → answer.
 
-A request is archived before anything can fail on its content, and answered
-2xx only after its events are recorded and enqueued, so an acknowledged
-request is never lost. Stores being down surface as UnavailableError (503).
+The raw archive's key is known before it is written, so the write runs beside
+normalize/record instead of before them; the answer waits for both. A request
+is answered 2xx only after its raw copy is stored and its events are recorded
+and enqueued, so an acknowledged request is never lost. Stores being down
+surface as UnavailableError (503) and the provider's retry is deduplicated.
 """
 
 from __future__ import annotations
 
 import functools
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -26,6 +29,8 @@ from chalicelib.settings import Settings, get_settings
 
 
 class Archive(Protocol):
+    def location(self, key: str) -> str: ...
+
     def store(self, key: str, document: dict[str, Any]) -> str: ...
 
 
@@ -62,9 +67,12 @@ class Ingress:
         payload = adapter.parse(request)
         provider = str(adapter.provider)
         key = archive_key(provider, adapter.archive_id(payload, request), request.received_at)
-        raw = self.archive.store(key, raw_document(provider, route, request))
-        result = adapter.normalize(payload, request, self.context(request.received_at, raw))
-        self._record(provider, result)
+        archived = io_pool().submit(self.archive.store, key, raw_document(provider, route, request))
+        try:
+            result = adapter.normalize(payload, request, self.context(request.received_at, self.archive.location(key)))
+            self._record(provider, result)
+        finally:
+            archived.result()  # raises if the archive failed: no 2xx without the raw copy
         return Answer(*adapter.answer(result))
 
     def eventbridge(self, envelope: dict[str, Any], received_at: float | None = None,
@@ -75,11 +83,15 @@ class Ingress:
         self.ledger.register_context(lambda_context)
         provider = str(provider_of(envelope, self.settings.ivs_bucket))
         event_id = str(envelope.get("id") or "") or f"{int(received_at * 1000)}"
-        raw = self.archive.store(archive_key(provider, event_id, received_at),
-                                 {"provider": provider, "route": "eventbridge", "received_at": received_at,
-                                  "envelope": envelope})
-        result = normalize_envelope(envelope, self.context(received_at, raw), self.settings.ivs_bucket)
-        self._record(provider, result)
+        key = archive_key(provider, event_id, received_at)
+        document = {"provider": provider, "route": "eventbridge", "received_at": received_at, "envelope": envelope}
+        archived = io_pool().submit(self.archive.store, key, document)
+        try:
+            result = normalize_envelope(envelope, self.context(received_at, self.archive.location(key)),
+                                        self.settings.ivs_bucket)
+            self._record(provider, result)
+        finally:
+            archived.result()
         return result
 
     def _record(self, provider: str, result: Normalized) -> None:
@@ -89,6 +101,12 @@ class Ingress:
             bind(event)
             first = self.ledger.record(event)
             logger.info("event recorded" if first else "duplicate event", extra={"type": event.type.short})
+
+
+@functools.cache
+def io_pool() -> ThreadPoolExecutor:
+    """Threads for store writes that do not depend on each other (boto3 clients are thread-safe)."""
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="relay-io")
 
 
 @functools.cache

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from chalicelib.errors import BadRequestError
@@ -14,7 +13,7 @@ _MISSING = object()
 def _walk(payload: Any, path: str) -> Any:
     node = payload
     for part in path.split("."):
-        if not isinstance(node, Mapping) or part not in node:
+        if type(node) is not dict or part not in node:  # parsed JSON/forms are plain dicts; no ABC check
             return _MISSING
         node = node[part]
     return node

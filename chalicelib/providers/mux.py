@@ -95,12 +95,13 @@ class MuxAdapter:
             recording=RecordingRef(id=recording_id("mux", asset), provider_ids={"asset_id": asset,
                                                                                 "live_stream_id": live_stream})
             if asset else None,
-            playback=_playback(require(payload, "data", dict)),
+            playback=_playback(_public_playback_id(require(payload, "data", dict))),
         )
 
     def _asset_event(self, payload: dict[str, Any], event_type: EventType, ctx: Context) -> Any:
         asset = require(payload, "data", dict)
         asset_id = require_text(asset, "id")
+        playback_id = _public_playback_id(asset)
         error = None
         if event_type is EventType.RECORDING_FAILED:
             messages = optional(asset, "errors.messages", list) or []
@@ -110,8 +111,8 @@ class MuxAdapter:
             event_type=event_type, **self._common(payload, ctx),
             stream=StreamRef(id=optional(asset, "live_stream_id", str)),
             recording=_recording(asset, asset_id),
-            media=_asset_media(asset) if event_type is EventType.RECORDING_READY else (),
-            playback=_playback(asset),
+            media=_asset_media(asset, playback_id) if event_type is EventType.RECORDING_READY else (),
+            playback=_playback(playback_id),
             error=error,
         )
 
@@ -149,17 +150,15 @@ def _public_playback_id(obj: dict[str, Any]) -> str | None:
     return None
 
 
-def _playback(obj: dict[str, Any]) -> dict[str, str]:
-    playback_id = _public_playback_id(obj)
+def _playback(playback_id: str | None) -> dict[str, str]:
     return {"hls": f"{STREAM_HOST}/{playback_id}.m3u8"} if playback_id else {}
 
 
-def _asset_media(asset: dict[str, Any]) -> tuple[MediaRef, ...]:
+def _asset_media(asset: dict[str, Any], playback_id: str | None) -> tuple[MediaRef, ...]:
     media: list[MediaRef] = []
     master_url = optional(asset, "master.url", str)
     if optional(asset, "master.status", str) == "ready" and master_url:
         media.append(MediaRef(MediaKind.HTTP, master_url, Container.MP4, rendition="master"))
-    playback_id = _public_playback_id(asset)
     for file in optional(asset, "static_renditions.files", list) or [] if playback_id else []:
         if not isinstance(file, dict) or file.get("status") != "ready" or not file.get("name"):
             continue

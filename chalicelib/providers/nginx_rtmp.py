@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import posixpath
 from typing import Any
-from urllib.parse import parse_qsl
 
-from chalicelib.errors import BadRequestError
 from chalicelib.events import EventType, Provider
-from chalicelib.providers.base import Context, InboundRequest, Normalized, check_content_type, default_answer
+from chalicelib.providers.base import Context, InboundRequest, Normalized, default_answer
 from chalicelib.providers.fields import optional, require_text
 from chalicelib.providers.selfhosted import (
-    IngestObject,
     authenticate_hook,
     hook_archive_id,
+    ingest_object,
+    parse_form,
     recording_ready,
     stream_event,
 )
@@ -25,17 +24,12 @@ _STREAM_CALLS = {"publish": EventType.STREAM_STARTED, "publish_done": EventType.
 class NginxRtmpAdapter:
     provider = Provider.NGINX_RTMP
     secret_name = "HOOK_TOKEN"
-    content_types = ("application/x-www-form-urlencoded",)
 
     def authenticate(self, request: InboundRequest, secrets: list[str], now: float) -> None:
         authenticate_hook(request, secrets)
 
     def parse(self, request: InboundRequest) -> dict[str, str]:
-        check_content_type(request, self.content_types)
-        try:
-            return dict(parse_qsl(request.body.decode(), keep_blank_values=True, strict_parsing=bool(request.body)))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise BadRequestError("body is not form-encoded", detail=str(exc)[:200]) from None
+        return parse_form(request)
 
     def archive_id(self, payload: dict[str, str], request: InboundRequest) -> str:
         return hook_archive_id(request)
@@ -45,8 +39,8 @@ class NginxRtmpAdapter:
         app, name = require_text(payload, "app"), require_text(payload, "name")
         if call == "record_done":
             file_name = posixpath.basename(require_text(payload, "path"))
-            return Normalized.of(recording_ready(IngestObject(self.provider, app, name, file_name), ctx,
-                                                 time=request.received_at))
+            obj = ingest_object(payload, self.provider, app, name, file_name)
+            return Normalized.of(recording_ready(obj, ctx, time=request.received_at))
         if call in _STREAM_CALLS:
             client = optional(payload, "clientid", str) or ""
             return Normalized.of(stream_event(self.provider, _STREAM_CALLS[call], app, name, client, request, ctx))

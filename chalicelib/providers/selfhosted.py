@@ -12,7 +12,9 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
+from chalicelib.errors import BadRequestError
 from chalicelib.events import (
     Container,
     EventType,
@@ -25,8 +27,11 @@ from chalicelib.events import (
     event_id,
     recording_id,
 )
-from chalicelib.providers.base import Context, InboundRequest, build_event
+from chalicelib.providers.base import Context, InboundRequest, build_event, check_content_type, parse_json_object
 from chalicelib.verify import verify_shared_secret
+
+FORM = "application/x-www-form-urlencoded"
+JSON_OR_FORM = ("application/json", FORM)
 
 SERVERS = (Provider.NGINX_RTMP, Provider.SRS, Provider.MEDIAMTX)
 _CONTAINERS = {".flv": Container.FLV, ".ts": Container.TS, ".m3u8": Container.HLS}
@@ -36,6 +41,31 @@ def authenticate_hook(request: InboundRequest, secrets: list[str]) -> None:
     authorization = request.headers.get("authorization", "")
     bearer = authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
     verify_shared_secret(bearer or request.query.get("token"), secrets, "token query parameter or Bearer token")
+
+
+def parse_form(request: InboundRequest) -> dict[str, str]:
+    check_content_type(request, (FORM,))
+    try:
+        return dict(parse_qsl(request.body.decode(), keep_blank_values=True, strict_parsing=bool(request.body)))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadRequestError("body is not form-encoded", detail=str(exc)[:200]) from None
+
+
+def parse_json_or_form(request: InboundRequest) -> dict[str, Any]:
+    """Servers send JSON; the contrib upload script sends a form (curl --data-urlencode)."""
+    check_content_type(request, JSON_OR_FORM)
+    return parse_json_object(request.body) if request.content_type == "application/json" else parse_form(request)
+
+
+def ingest_object(payload: dict[str, Any], server: Provider, app: str, stream: str, file_name: str) -> IngestObject:
+    """The object a hook names: its explicit `key` (from relay-upload) or the one its fields imply."""
+    key = payload.get("key")
+    if key is None:
+        return IngestObject(server, app, stream, file_name)
+    obj = IngestObject.from_key(str(key))
+    if obj is None or obj.server is not server:
+        raise BadRequestError("key is not {server}/{app}/{stream}/{file} of this server", detail="key")
+    return obj
 
 
 def hook_archive_id(request: InboundRequest) -> str:

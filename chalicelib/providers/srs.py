@@ -8,12 +8,13 @@ import posixpath
 from typing import Any
 
 from chalicelib.events import EventType, Provider
-from chalicelib.providers.base import Context, InboundRequest, Normalized, check_content_type, parse_json_object
+from chalicelib.providers.base import Context, InboundRequest, Normalized
 from chalicelib.providers.fields import optional, require_text
 from chalicelib.providers.selfhosted import (
-    IngestObject,
     authenticate_hook,
     hook_archive_id,
+    ingest_object,
+    parse_json_or_form,
     recording_ready,
     stream_event,
 )
@@ -24,14 +25,12 @@ _STREAM_ACTIONS = {"on_publish": EventType.STREAM_STARTED, "on_unpublish": Event
 class SrsAdapter:
     provider = Provider.SRS
     secret_name = "HOOK_TOKEN"
-    content_types = ("application/json",)
 
     def authenticate(self, request: InboundRequest, secrets: list[str], now: float) -> None:
         authenticate_hook(request, secrets)
 
     def parse(self, request: InboundRequest) -> dict[str, Any]:
-        check_content_type(request, self.content_types)
-        return parse_json_object(request.body)
+        return parse_json_or_form(request)
 
     def archive_id(self, payload: dict[str, Any], request: InboundRequest) -> str:
         return hook_archive_id(request)
@@ -41,8 +40,8 @@ class SrsAdapter:
         app, stream = require_text(payload, "app"), require_text(payload, "stream")
         if action == "on_dvr":
             file_name = posixpath.basename(require_text(payload, "file"))
-            return Normalized.of(recording_ready(IngestObject(self.provider, app, stream, file_name), ctx,
-                                                 time=request.received_at))
+            obj = ingest_object(payload, self.provider, app, stream, file_name)
+            return Normalized.of(recording_ready(obj, ctx, time=request.received_at))
         if action in _STREAM_ACTIONS:
             client = str(optional(payload, "client_id", str) or payload.get("client_id") or "")
             return Normalized.of(stream_event(self.provider, _STREAM_ACTIONS[action], app, stream, client,

@@ -16,6 +16,7 @@ import pytest
 from chalicelib.events.schema import schema
 from devstack.moto import port_open
 from tests.conftest import free_port
+from tests.providers.conftest import fixture
 
 PROJECT = Path(__file__).resolve().parents[2]
 READY = "recording-relay ready on http://127.0.0.1:"
@@ -89,6 +90,34 @@ def test_make_run_is_ready_serves_schema_and_stops_everything(stack_ports, stop_
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def _request(url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(url, data=body, headers=headers or {}, method="POST" if body else "GET")
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return answer.status, json.loads(answer.read())
+
+
+def test_make_run_takes_eventbridge_and_hooks_and_lists_them(stack_ports):
+    process = _start(stack_ports)
+    try:
+        _wait_for_line(process, READY, 60)
+        values = dict(line.split("=", 1) for line in (PROJECT / ".relay/local.env").read_text().splitlines())
+        api = values["RELAY_API_URL"]
+        envelope = fixture("eventbridge", "ivs_recording_end")
+        status, body = _request(f"{api}/_local/eventbridge", json.dumps(envelope).encode(),
+                                {"content-type": "application/json"})
+        assert (status, body["events"]) == (200, [envelope["id"]])
+        hook = b"call=record_done&app=live&name=cam&path=/rec/cam-1.flv&clientid=1"
+        status, _ = _request(f"{api}/hooks/nginx-rtmp?token={values['HOOK_TOKEN']}", hook,
+                             {"content-type": "application/x-www-form-urlencoded"})
+        assert status == 200
+        auth = {"authorization": f"Bearer {values['RELAY_API_TOKEN']}"}
+        status, listed = _request(f"{api}/events?limit=10", headers=auth)
+        assert {e["data"]["provider"] for e in listed["events"]} == {"ivs", "nginx-rtmp"}
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=20)
 
 
 def test_make_run_writes_local_env(stack_ports):

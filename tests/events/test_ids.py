@@ -30,3 +30,14 @@ def test_stream_and_event_ids_are_prefixed():
 def test_distinct_inputs_give_distinct_ids(a, b):
     if a != b:
         assert recording_id("mux", a) != recording_id("mux", b)
+
+
+@given(st.text(), st.sampled_from([10, 16]))
+def test_digest_text_is_rfc4648_base32(text, size):
+    import base64
+    import hashlib
+
+    from chalicelib.events.ids import _digest
+
+    raw = hashlib.blake2b(text.encode(), digest_size=size).digest()
+    assert _digest((text,), size) == base64.b32encode(raw).decode().rstrip("=").lower()

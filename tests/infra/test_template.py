@@ -91,3 +91,23 @@ def test_ffmpeg_layer_only_on_the_jobs_function(template):
     with_layers = [name for name, r in template["Resources"].items()
                    if r["Type"] == "AWS::Serverless::Function" and "Layers" in r["Properties"]]
     assert with_layers == ["HandleJobs"]
+
+
+def test_object_created_rule_is_narrowed_to_our_buckets(template):
+    source = template["Resources"]["ObjectCreated"]["Properties"]["Events"]["ObjectCreatedEvent"]["Properties"]
+    assert source["Pattern"]["source"] == ["aws.s3"]
+    assert source["Pattern"]["detail"]["bucket"]["name"] == [{"Ref": "IngestBucket"}, {"Ref": "IvsBucket"}]
+
+
+def test_ivs_rule_takes_recording_and_stream_state(template):
+    pattern = template["Resources"]["IvsEvents"]["Properties"]["Events"]["IvsEventsEvent"]["Properties"]["Pattern"]
+    assert pattern == {"source": ["aws.ivs"],
+                       "detail-type": ["IVS Recording State Change", "IVS Stream State Change"]}
+
+
+def test_local_eventbridge_route_is_never_packaged(tmp_path):
+    # Even with the local stage's variable set in the packaging shell.
+    subprocess.run([PROJECT / ".venv/bin/chalice", "package", "--stage", "dev", str(tmp_path)], cwd=PROJECT,
+                   check=True, capture_output=True,
+                   env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "RELAY_LOCAL": "1"})
+    assert "_local" not in (tmp_path / "sam.json").read_text()

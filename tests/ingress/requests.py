@@ -55,13 +55,11 @@ def cloudflare_live(secrets: dict[str, str], payload: Any = None, now: int | Non
 
 
 def agora(secrets: dict[str, str], payload: Any = None, now: int | None = None) -> ProviderRequest:
-    if payload is None:
+    if payload is None:  # a fresh notification; a given payload is sent exactly as given
         payload = fixture("agora", "uploaded")
         payload["noticeId"] = str(uuid.uuid4())
         payload["payload"]["sid"] = uuid.uuid4().hex
-    payload.setdefault("notifyMs", int(time.time() * 1000))
-    if now is None:
-        payload["notifyMs"] = int(time.time() * 1000)
+        payload["notifyMs"] = int((time.time() if now is None else now) * 1000)
     body = _json(payload)
     return ProviderRequest("/webhooks/agora", body, {
         "content-type": JSON, **AGORA_SIGNATURE.sign(body, secrets["AGORA_NCS_SECRET"])}, payload)
