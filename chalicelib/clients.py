@@ -21,13 +21,21 @@ if TYPE_CHECKING:
     from botocore.config import Config
 
 
-def s3_compatible_config(max_pool_connections: int = 10, **overrides: Any) -> Config:
-    """botocore Config for any S3-compatible endpoint that is not AWS."""
+def s3_compatible_config(max_pool_connections: int = 10, sign_payload: bool | None = None,
+                         **overrides: Any) -> Config:
+    """botocore Config for any S3-compatible endpoint that is not AWS.
+
+    `sign_payload=False` skips SigV4's SHA-256 of each body (about 1 CPU-s/GiB);
+    use it only where every body carries its own Content-MD5 or CRC32.
+    """
     from botocore.config import Config
 
+    s3: dict[str, Any] = {"addressing_style": "path"}
+    if sign_payload is not None:
+        s3["payload_signing_enabled"] = sign_payload
     return Config(
         signature_version="s3v4",
-        s3={"addressing_style": "path"},
+        s3=s3,
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
         max_pool_connections=max_pool_connections,
@@ -45,7 +53,7 @@ def aws(service: str) -> Any:
 
 
 @functools.cache
-def vultr(max_pool_connections: int = 10) -> Any:
+def vultr(max_pool_connections: int = 10, sign_payload: bool | None = None) -> Any:
     """The S3 client for the Vultr archive bucket."""
     import boto3
 
@@ -58,7 +66,7 @@ def vultr(max_pool_connections: int = 10) -> Any:
         region_name=settings.vultr_region,
         aws_access_key_id=get_secret("VULTR_ACCESS_KEY"),
         aws_secret_access_key=get_secret("VULTR_SECRET_KEY"),
-        config=s3_compatible_config(max_pool_connections),
+        config=s3_compatible_config(max_pool_connections, sign_payload),
     )
 
 

@@ -40,6 +40,8 @@ class Settings:
     cloudflare_account_id: str
     agora_app_id: str
     idempotency_ttl_s: int
+    allowed_source_hosts: str
+    allow_private_sources: bool
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -65,6 +67,8 @@ class Settings:
             cloudflare_account_id=env.get("CLOUDFLARE_ACCOUNT_ID", ""),
             agora_app_id=env.get("AGORA_APP_ID", ""),
             idempotency_ttl_s=int(env.get("IDEMPOTENCY_TTL_SECONDS", str(3 * 24 * 3600))),
+            allowed_source_hosts=env.get("ALLOWED_SOURCE_HOSTS", ""),
+            allow_private_sources=_flag(env.get("ALLOW_PRIVATE_SOURCES")),
         )
 
 
