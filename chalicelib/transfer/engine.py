@@ -78,7 +78,8 @@ class Copier:
             return Outcome(Status.DONE, source.size, 1)
         checkpoint = self._start_or_resume()
         pending = [p for p in plan_.parts() if p.number not in checkpoint.parts]
-        self.progress.add(sum(plan_.part(n).size for n in checkpoint.parts))
+        if checkpoint.parts:
+            self.progress.add(sum(plan_.part(n).size for n in checkpoint.parts))
         try:
             self._move(checkpoint, pending)
         except GiveUpError:
@@ -122,9 +123,9 @@ class Copier:
                 return found
             except GiveUpError:  # NoSuchUpload: aborted elsewhere (or completed, which HEAD ruled out)
                 self.checkpoints.delete(self.copy_id)
-        integrity = resolve(self.config.integrity, self.destination.client, self.destination.bucket)
-        if self._server_side():
-            integrity = Integrity.MD5  # UploadPartCopy: the store copies its own bytes, nothing to checksum
+        # UploadPartCopy: the store copies its own bytes, so there is nothing to checksum or probe.
+        integrity = Integrity.MD5 if self._server_side() else resolve(
+            self.config.integrity, self.destination.client, self.destination.bucket)
         upload_id = self._retry(lambda: self.destination.create(self.source.identity, self.source.uri, integrity),
                                 "CreateMultipartUpload")
         checkpoint = Checkpoint(upload_id, self.source.identity, self.source.size, self.plan.part_size, integrity)

@@ -42,8 +42,10 @@ class Stores:
     def archived(self, destination: Destination) -> bytes:
         return destination.client.get_object(Bucket=destination.bucket, Key=destination.key)["Body"].read()
 
-    def open_uploads(self, client: Any = None) -> list[dict]:
-        return (client or self.vultr).list_multipart_uploads(Bucket=self.archive_bucket).get("Uploads", [])
+    def open_uploads(self, destination: Destination) -> list[dict]:
+        """Multipart uploads still open for this destination's key."""
+        uploads = self.vultr.list_multipart_uploads(Bucket=self.archive_bucket).get("Uploads", [])
+        return [u for u in uploads if u["Key"] == destination.key]
 
 
 @pytest.fixture

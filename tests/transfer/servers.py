@@ -4,7 +4,6 @@ Range support, and a fault-injecting reverse proxy in front of an S3 endpoint.""
 from __future__ import annotations
 
 import http.client
-import random
 import re
 import socket
 import threading
@@ -55,22 +54,26 @@ def media_server(blob: bytes, ranges: bool, etag: str = '"v1"') -> type[BaseHTTP
 
 
 class FaultPlan:
-    """What the proxy breaks: a share of UploadPart calls (500 or a dropped
-    connection), and the first CompleteMultipartUpload (500 after it succeeded)."""
+    """What the proxy breaks: every `every`-th UploadPart request (from the `first`),
+    by `kind` ("500", "drop" or "mixed"), and the first CompleteMultipartUpload
+    (500 after it succeeded)."""
 
-    def __init__(self, part_failure_rate: float, seed: int = 7) -> None:
-        self.rng = random.Random(seed)
-        self.rate = part_failure_rate
+    def __init__(self, every: int = 10, first: int = 3, kind: str = "mixed") -> None:
+        self.every, self.first, self.kind = every, first, kind
         self.lock = threading.Lock()
+        self.part_requests = 0
         self.failed_parts = 0
         self.completes_broken = 0
 
     def part_fault(self) -> str | None:
         with self.lock:
-            if self.rng.random() >= self.rate:
+            self.part_requests += 1
+            if self.part_requests < self.first or (self.part_requests - self.first) % self.every:
                 return None
             self.failed_parts += 1
-            return self.rng.choice(["500", "drop"])
+            if self.kind == "mixed":
+                return "500" if self.failed_parts % 2 else "drop"
+            return self.kind
 
     def break_complete(self) -> bool:
         with self.lock:
@@ -98,13 +101,17 @@ def fault_proxy(upstream: str, plan: FaultPlan) -> type[BaseHTTPRequestHandler]:
             return answer.status, answer.getheaders(), data
 
         def _reply(self, status: int, headers: list[tuple[str, str]], data: bytes) -> None:
+            head = self.command == "HEAD"  # keeps the upstream Content-Length and sends no body
             self.send_response(status)
             for key, value in headers:
-                if key.lower() not in ("content-length", "connection", "transfer-encoding", "date", "server"):
+                skip = ("connection", "transfer-encoding", "date", "server") + (() if head else ("content-length",))
+                if key.lower() not in skip:
                     self.send_header(key, value)
-            self.send_header("Content-Length", str(len(data)))
+            if not head:
+                self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            if not head:
+                self.wfile.write(data)
 
         def _handle(self) -> None:
             query = urlsplit(self.path).query

@@ -18,7 +18,7 @@ def test_s3_to_vultr_is_byte_identical(stores, size):
     outcome = copy(source, destination)
     assert outcome.status == "done"
     assert sha256(stores.archived(destination)) == sha256(data)
-    assert stores.open_uploads() == []
+    assert stores.open_uploads(destination) == []
 
 
 def test_multipart_copy_uses_the_planned_parts(stores):

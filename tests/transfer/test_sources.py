@@ -38,7 +38,7 @@ def test_http_source_that_changes_is_refused(stores):
         destination = stores.destination()
         with pytest.raises(SourceChangedError):
             copy(source, destination)
-    assert stores.open_uploads() == []
+    assert stores.open_uploads(destination) == []
 
 
 def test_local_file_source(stores, tmp_path):
