@@ -8,7 +8,7 @@ STAGE ?= dev
 OUT := out/$(STAGE)
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test lint typecheck package pytest bench clean
+.PHONY: run test lint typecheck package pytest bench bench-deps clean
 
 ## run: the whole service locally on embedded emulators, until Ctrl-C
 run: $(STAMP)
@@ -37,8 +37,16 @@ package: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest
 
-bench: $(STAMP)
+## bench: every benchmark (the transfer one needs bench-deps: nanio, rclone, aws-cli)
+bench: bench-deps
 	$(BIN)/python bench/cold_start.py
+	$(BIN)/python bench/ingress.py
+	$(BIN)/python bench/transfer.py
+
+bench-deps: $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	command -v rclone >/dev/null && test -x /usr/bin/aws || \
+	  { apt-get update -q && apt-get install -y -q rclone awscli; }
 
 clean:
 	rm -rf $(VENV) out .relay .pytest_cache .mypy_cache .ruff_cache

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def s3_compatible_config(max_pool_connections: int = 10, sign_payload: bool | None = None,
-                         **overrides: Any) -> Config:
+                         attempts: int = 5, **overrides: Any) -> Config:
     """botocore Config for any S3-compatible endpoint that is not AWS.
 
     `sign_payload=False` skips SigV4's SHA-256 of each body (about 1 CPU-s/GiB);
@@ -39,7 +39,7 @@ def s3_compatible_config(max_pool_connections: int = 10, sign_payload: bool | No
         request_checksum_calculation="when_required",
         response_checksum_validation="when_required",
         max_pool_connections=max_pool_connections,
-        retries={"mode": "standard", "max_attempts": 5},
+        retries={"mode": "standard", "max_attempts": attempts},
         **overrides,
     )
 
@@ -53,7 +53,7 @@ def aws(service: str) -> Any:
 
 
 @functools.cache
-def vultr(max_pool_connections: int = 10, sign_payload: bool | None = None) -> Any:
+def vultr(max_pool_connections: int = 10, sign_payload: bool | None = None, attempts: int = 5) -> Any:
     """The S3 client for the Vultr archive bucket."""
     import boto3
 
@@ -66,7 +66,7 @@ def vultr(max_pool_connections: int = 10, sign_payload: bool | None = None) -> A
         region_name=settings.vultr_region,
         aws_access_key_id=get_secret("VULTR_ACCESS_KEY"),
         aws_secret_access_key=get_secret("VULTR_SECRET_KEY"),
-        config=s3_compatible_config(max_pool_connections, sign_payload),
+        config=s3_compatible_config(max_pool_connections, sign_payload, attempts),
     )
 
 

@@ -42,6 +42,9 @@ class Settings:
     idempotency_ttl_s: int
     allowed_source_hosts: str
     allow_private_sources: bool
+    transfer_workers: int
+    transfer_part_mib: int
+    transfer_integrity: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -69,6 +72,9 @@ class Settings:
             idempotency_ttl_s=int(env.get("IDEMPOTENCY_TTL_SECONDS", str(3 * 24 * 3600))),
             allowed_source_hosts=env.get("ALLOWED_SOURCE_HOSTS", ""),
             allow_private_sources=_flag(env.get("ALLOW_PRIVATE_SOURCES")),
+            transfer_workers=int(env.get("TRANSFER_WORKERS", "4")),
+            transfer_part_mib=int(env.get("TRANSFER_PART_SIZE_MIB", "16")),
+            transfer_integrity=env.get("TRANSFER_INTEGRITY", "auto"),
         )
 
 

@@ -46,6 +46,7 @@ def service_environment(base: Mapping[str, str]) -> dict[str, str]:
         "VULTR_REGION": base.get("VULTR_REGION", "us-east-1"),
         "VULTR_BUCKET": base.get("VULTR_BUCKET", f"recording-relay-{STAGE}-archive"),
         "POWERTOOLS_METRICS_DISABLED": base.get("POWERTOOLS_METRICS_DISABLED", "true"),
+        "ALLOW_PRIVATE_SOURCES": "1",  # the local stack's fake providers serve media on loopback
     }
 
 

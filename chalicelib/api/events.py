@@ -9,7 +9,7 @@ from chalice.app import Request, Response
 
 from chalicelib.api.auth import require_api_token
 from chalicelib.api.http import json_response
-from chalicelib.catalog.events import MAX_LIMIT, EventHistory, EventQuery
+from chalicelib.catalog.events import MAX_KEY_TEXT, MAX_LIMIT, EventHistory, EventQuery
 from chalicelib.errors import BadRequestError, NotFoundError
 from chalicelib.events import EventType, Provider, rfc3339
 from chalicelib.settings import get_settings
@@ -30,7 +30,10 @@ def parse_query(params: Mapping[str, str]) -> EventQuery:
     since = _parsed(rfc3339, params["since"], "since") if "since" in params else None
     if not 1 <= limit <= MAX_LIMIT:
         raise BadRequestError("limit out of range", detail=f"limit: 1..{MAX_LIMIT}")
-    return EventQuery(provider=provider, type=kind, subject=params.get("subject"), since=since, limit=limit,
+    subject = params.get("subject")
+    if subject is not None and len(subject.encode()) > MAX_KEY_TEXT:
+        raise BadRequestError("subject too long", detail="subject")
+    return EventQuery(provider=provider, type=kind, subject=subject, since=since, limit=limit,
                       cursor=params.get("cursor"))
 
 

@@ -22,6 +22,7 @@ from chalicelib.errors import BadRequestError
 from chalicelib.events import Provider, RecordingEvent
 
 MAX_LIMIT = 100
+MAX_KEY_TEXT = 700  # DynamoDB sort keys take 1,024 bytes; ids and cursors longer than this are not ours
 _HIGH = "\uffff"  # sorts after every position
 
 
@@ -34,6 +35,8 @@ def encode_cursor(pos: str) -> str:
 
 
 def decode_cursor(cursor: str) -> str:
+    if len(cursor) > MAX_KEY_TEXT:
+        raise BadRequestError("invalid cursor", detail="cursor")
     try:
         pos = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except ValueError:
@@ -75,6 +78,8 @@ class EventHistory:
 
     def get(self, event_id: str) -> list[dict[str, Any]]:
         """Every stored event with this id (one per source, normally one)."""
+        if len(event_id.encode()) > MAX_KEY_TEXT:
+            return []
         with clients.unavailable_on_error("catalog"):
             answer = clients.aws("dynamodb").query(
                 TableName=self.table, IndexName="gsi2", KeyConditionExpression="gsi2pk = :pk",
@@ -84,6 +89,8 @@ class EventHistory:
     def list(self, query: EventQuery) -> tuple[list[dict[str, Any]], str | None]:
         """Newest first; returns the events and the cursor of the next page (or None)."""
         before = decode_cursor(query.cursor) if query.cursor else _HIGH
+        if query.since and query.since > before:
+            return [], None  # the window is empty (DynamoDB refuses BETWEEN with lo > hi)
         if query.subject:
             streams = [self._partition(None, "pk", query.subject, "EVT#", query, before)]
         else:

@@ -55,18 +55,23 @@ def run_copy(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, stop)
     config = TransferConfig(workers=args.workers, target_part_size=args.part_size_mib * MIB,
                             integrity=Integrity(args.integrity), deadline_margin_s=0.0)
-    with progress_bar(source.size, args.quiet) as bar:
-        outcome = Copier(source, destination, checkpoints, config=config, progress=bar,
-                         remaining_s=lambda: -1.0 if interrupted else float("inf")).run()
+    try:
+        with progress_bar(source.size, args.quiet) as bar:
+            outcome = Copier(source, destination, checkpoints, config=config, progress=bar,
+                             remaining_s=lambda: -1.0 if interrupted else float("inf")).run()
+    finally:
+        if isinstance(checkpoints, MemoryCheckpoints):  # nothing can resume it: leave no upload open
+            for checkpoint in checkpoints.items.values():
+                destination.abort(checkpoint.upload_id)
     if outcome.status is Status.CONTINUE:
         hint = "run the same command again to resume" if args.resume else "use --resume to make copies resumable"
-        print(f"paused after {outcome.parts_moved} parts; {hint}", file=sys.stderr)
+        print(f"stopped after {outcome.parts_moved} parts; {hint}", file=sys.stderr)
         return 130
     print(f"{outcome.status}: {source.uri} -> {args.destination} ({outcome.size} bytes)", file=sys.stderr)
     return 0
 
 
-class progress_bar:  # noqa: N801 - used as a context manager, reads like one
+class progress_bar:
     """A tqdm bar fed by the engine's progress reports."""
 
     def __init__(self, total: int, quiet: bool) -> None:

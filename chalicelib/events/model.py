@@ -26,6 +26,8 @@ def rfc3339(moment: datetime | float | int | str) -> str:
         if _CANONICAL.fullmatch(moment):
             return moment
         moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    elif isinstance(moment, bool):
+        raise ValueError("timestamp is a boolean")
     elif not isinstance(moment, datetime):
         moment = datetime.fromtimestamp(float(moment), tz=UTC)
     if moment.tzinfo is None:

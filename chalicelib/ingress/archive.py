@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -15,6 +16,7 @@ from chalicelib.providers.base import InboundRequest
 # Headers and query parameters that carry a secret: never archived.
 SECRET_HEADERS = frozenset({"authorization", "cf-webhook-auth", "cookie", "x-api-key", "proxy-authorization"})
 SECRET_QUERY = frozenset({"token", "secret", "key", "signature"})
+HOOK_ROUTES = frozenset({"nginx-rtmp", "srs", "mediamtx"})
 
 
 def archive_key(provider: str, archive_id: str, received_at: float) -> str:
@@ -23,11 +25,17 @@ def archive_key(provider: str, archive_id: str, received_at: float) -> str:
     return f"raw/{provider}/{day}/{safe_id}.json"
 
 
-def _body_fields(body: bytes) -> dict[str, str]:
+# Publishers' own credentials that nginx-rtmp and SRS copy into the hook body
+# (`token=…` in the form, `"param": "?token=…"` in JSON).
+_BODY_SECRETS = re.compile(r"((?:^|[&?\"\s,])(?:token|secret|key|signature|password)=)[^&\"\s]*", re.IGNORECASE)
+
+
+def _body_fields(body: bytes, redact: bool) -> dict[str, str]:
     try:
-        return {"body": body.decode("utf-8")}
+        text = body.decode("utf-8")
     except UnicodeDecodeError:
         return {"body_base64": base64.b64encode(body).decode()}
+    return {"body": _BODY_SECRETS.sub(r"\1REDACTED", text) if redact else text}
 
 
 def raw_document(provider: str, route: str, request: InboundRequest) -> dict[str, Any]:
@@ -38,7 +46,9 @@ def raw_document(provider: str, route: str, request: InboundRequest) -> dict[str
         "received_at": request.received_at,
         "headers": _without(request.headers, SECRET_HEADERS),
         "query": _without(request.query, SECRET_QUERY),
-        **_body_fields(request.body),
+        # Signed bodies are kept byte for byte (replay re-verifies nothing, but audits compare bytes);
+        # unsigned hook bodies carry publishers' tokens, which are redacted.
+        **_body_fields(request.body, redact=route in HOOK_ROUTES),
     }
 
 

@@ -42,11 +42,10 @@ class EventLedger:
         return not result.get("duplicate", False)
 
     def _first_delivery(self, event: dict[str, Any], original: RecordingEvent) -> dict[str, Any]:
-        from chalicelib.ingress.service import io_pool
-
-        appended = io_pool().submit(self.history.append, original)
+        # History first (an idempotent put), then the job: a failure of either releases the
+        # idempotency record, and the provider's retry never enqueues a second job.
+        self.history.append(original)
         self.queue.send(event_job(event))
-        appended.result()
         return {"recorded": True}
 
 

@@ -21,6 +21,9 @@ from chalicelib.events import (
     stream_id,
 )
 
+# Normalized events go into one DynamoDB item and one SQS message; keep well under both limits.
+MAX_EVENT_BYTES = 64 * 1024
+
 
 @dataclass(frozen=True)
 class InboundRequest:
@@ -124,7 +127,13 @@ def build_event(*, provider: Provider, event_type: EventType, event_id: str, sou
         subject = stream_id(str(provider), stream.id)
     else:
         raise BadRequestError("event names neither a recording nor a stream", detail="stream.id")
-    return RecordingEvent(
-        id=event_id, source=source, type=event_type, subject=subject, time=time,
-        data=EventData(provider=provider, via=ctx.via, stream=stream, recording=recording, raw=ctx.raw, **data),
-    )
+    try:
+        event = RecordingEvent(
+            id=event_id, source=source, type=event_type, subject=subject, time=time,
+            data=EventData(provider=provider, via=ctx.via, stream=stream, recording=recording, raw=ctx.raw, **data),
+        )
+    except (ValueError, OverflowError, OSError) as exc:  # a timestamp we cannot read
+        raise BadRequestError("invalid timestamp", detail=f"time: {str(exc)[:100]}") from None
+    if len(event.to_json()) > MAX_EVENT_BYTES:
+        raise BadRequestError("event too large", detail=f"over {MAX_EVENT_BYTES} bytes once normalized")
+    return event

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, TypeVar
 
 from chalicelib.errors import BadRequestError
@@ -54,9 +55,12 @@ def number(payload: Any, path: str) -> float | None:
     if isinstance(value, bool):
         raise BadRequestError("wrong type", detail=path)
     try:
-        return float(value)
+        result = float(value)
     except (TypeError, ValueError):
         raise BadRequestError("not a number", detail=path) from None
+    if not math.isfinite(result):
+        raise BadRequestError("not a finite number", detail=path)
+    return result
 
 
 def _typed(value: Any, path: str, kind: type[T]) -> T:

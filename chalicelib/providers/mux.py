@@ -67,6 +67,8 @@ class MuxAdapter:
         if kind in _LIVE_STREAM_TYPES:
             return Normalized.of(self._live_stream_event(payload, _LIVE_STREAM_TYPES[kind], ctx))
         if kind in _READY_TYPES:
+            if optional(payload, "data.live_stream_id", str) is None:
+                return Normalized.ignore(f"{kind} (not a live recording)")
             return Normalized.of(self._asset_event(payload, EventType.RECORDING_READY, ctx))
         if kind == "video.asset.static_rendition.ready":
             return Normalized.of(self._rendition_ready(payload, ctx))

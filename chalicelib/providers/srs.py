@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.events import EventType, Provider
 from chalicelib.providers.base import Context, InboundRequest, Normalized
-from chalicelib.providers.fields import optional, require_text
+from chalicelib.providers.fields import require_text
 from chalicelib.providers.selfhosted import (
     authenticate_hook,
     hook_archive_id,
@@ -43,7 +43,7 @@ class SrsAdapter:
             obj = ingest_object(payload, self.provider, app, stream, file_name)
             return Normalized.of(recording_ready(obj, ctx, time=request.received_at))
         if action in _STREAM_ACTIONS:
-            client = str(optional(payload, "client_id", str) or payload.get("client_id") or "")
+            client = str(payload.get("client_id") or "")  # a string id since SRS 4, an integer before
             return Normalized.of(stream_event(self.provider, _STREAM_ACTIONS[action], app, stream, client,
                                               request, ctx))
         return Normalized.ignore(f"action {action}")

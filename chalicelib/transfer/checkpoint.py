@@ -8,6 +8,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from chalicelib.errors import RetryableError
+
+
+class CopyInProgressError(RetryableError):
+    """Another run (an SQS redelivery, a second worker) is copying to this destination."""
+
 
 @dataclass
 class Checkpoint:
@@ -22,7 +28,8 @@ class Checkpoint:
 class CheckpointStore(Protocol):
     def load(self, copy_id: str) -> Checkpoint | None: ...
 
-    def save(self, copy_id: str, checkpoint: Checkpoint) -> None: ...
+    def create(self, copy_id: str, checkpoint: Checkpoint) -> None:
+        """Store a new checkpoint; CopyInProgressError if one exists (another run owns the copy)."""
 
     def record_part(self, copy_id: str, number: int, part: dict[str, str]) -> None: ...
 
@@ -39,8 +46,10 @@ class MemoryCheckpoints:
     def load(self, copy_id: str) -> Checkpoint | None:
         return self.items.get(copy_id)
 
-    def save(self, copy_id: str, checkpoint: Checkpoint) -> None:
+    def create(self, copy_id: str, checkpoint: Checkpoint) -> None:
         with self._lock:
+            if copy_id in self.items:
+                raise CopyInProgressError("another run owns this copy", detail=copy_id)
             self.items[copy_id] = checkpoint
 
     def record_part(self, copy_id: str, number: int, part: dict[str, str]) -> None:
@@ -79,7 +88,9 @@ class DynamoCheckpoints:
                           size=int(item["size"]["N"]), part_size=int(item["part_size"]["N"]),
                           integrity=item["integrity"]["S"], parts=parts)
 
-    def save(self, copy_id: str, checkpoint: Checkpoint) -> None:
+    def create(self, copy_id: str, checkpoint: Checkpoint) -> None:
+        from botocore.exceptions import ClientError
+
         item = {
             **self._key(copy_id),
             "upload_id": {"S": checkpoint.upload_id}, "source_identity": {"S": checkpoint.source_identity},
@@ -87,7 +98,12 @@ class DynamoCheckpoints:
             "integrity": {"S": checkpoint.integrity}, "updated_at": {"N": str(int(time.time()))},
             "parts": {"M": {str(n): _part_value(p) for n, p in checkpoint.parts.items()}},
         }
-        self.client.put_item(TableName=self.table, Item=item)
+        try:
+            self.client.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise CopyInProgressError("another run owns this copy", detail=copy_id) from exc
+            raise
 
     def record_part(self, copy_id: str, number: int, part: dict[str, str]) -> None:
         self.client.update_item(

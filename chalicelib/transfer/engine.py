@@ -16,7 +16,8 @@ from typing import Any
 
 from chalicelib.errors import GiveUpError, RetryableError
 from chalicelib.observability import logger
-from chalicelib.transfer.checkpoint import Checkpoint, CheckpointStore
+from chalicelib.settings import Settings
+from chalicelib.transfer.checkpoint import Checkpoint, CheckpointStore, CopyInProgressError
 from chalicelib.transfer.destination import Destination
 from chalicelib.transfer.integrity import Integrity, checksum_args, resolve
 from chalicelib.transfer.plan import MIB, Part, Plan, plan
@@ -38,6 +39,11 @@ class TransferConfig:
     integrity: Integrity = Integrity.AUTO
     deadline_margin_s: float = 30.0
     part_attempts: int = 5
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TransferConfig:
+        return cls(workers=settings.transfer_workers, target_part_size=settings.transfer_part_mib * MIB,
+                   integrity=Integrity(settings.transfer_integrity))
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,7 @@ class Copier:
     def run(self) -> Outcome:
         source, plan_ = self.source, self.plan
         if self._retry(lambda: self.destination.holds(source.size, source.identity), "HEAD destination"):
-            self.checkpoints.delete(self.copy_id)
+            self._retry(lambda: self.checkpoints.delete(self.copy_id), "checkpoint")
             return Outcome(Status.ALREADY_DONE, source.size, 0)
         if not plan_.multipart:
             self._single_request()
@@ -82,14 +88,14 @@ class Copier:
             self.progress.add(sum(plan_.part(n).size for n in checkpoint.parts))
         try:
             self._move(checkpoint, pending)
+            if len(checkpoint.parts) < plan_.part_count:
+                logger.info("copy paused at deadline", extra={"parts_done": len(checkpoint.parts),
+                                                              "parts": plan_.part_count})
+                return Outcome(Status.CONTINUE, source.size, self.parts_moved)
+            self._complete(checkpoint)
         except GiveUpError:
-            self._abandon(checkpoint)
+            self._abandon(checkpoint)  # a permanent failure never leaves an upload open
             raise
-        if len(checkpoint.parts) < plan_.part_count:
-            logger.info("copy paused at deadline", extra={"parts_done": len(checkpoint.parts),
-                                                          "parts": plan_.part_count})
-            return Outcome(Status.CONTINUE, source.size, self.parts_moved)
-        self._complete(checkpoint)
         return Outcome(Status.DONE, source.size, self.parts_moved)
 
     # -- small objects -----------------------------------------------------------------------------
@@ -112,7 +118,7 @@ class Copier:
 
     # -- multipart ---------------------------------------------------------------------------------
     def _start_or_resume(self) -> Checkpoint:
-        found = self.checkpoints.load(self.copy_id)
+        found: Checkpoint | None = self._retry(lambda: self.checkpoints.load(self.copy_id), "checkpoint")
         if found and (found.source_identity != self.source.identity or found.part_size != self.plan.part_size):
             logger.info("source changed since the checkpoint: starting over", extra={"uri": self.source.uri})
             self._abandon(found)
@@ -121,15 +127,19 @@ class Copier:
             try:
                 found.parts = self._retry(lambda: self.destination.listed_parts(found.upload_id), "ListParts")
                 return found
-            except GiveUpError:  # NoSuchUpload: aborted elsewhere (or completed, which HEAD ruled out)
-                self.checkpoints.delete(self.copy_id)
+            except GiveUpError:  # NoSuchUpload (aborted elsewhere) or refused: start clean
+                self._abandon(found)
         # UploadPartCopy: the store copies its own bytes, so there is nothing to checksum or probe.
         integrity = Integrity.MD5 if self._server_side() else resolve(
             self.config.integrity, self.destination.client, self.destination.bucket)
         upload_id = self._retry(lambda: self.destination.create(self.source.identity, self.source.uri, integrity),
                                 "CreateMultipartUpload")
         checkpoint = Checkpoint(upload_id, self.source.identity, self.source.size, self.plan.part_size, integrity)
-        self.checkpoints.save(self.copy_id, checkpoint)
+        try:
+            self._retry(lambda: self.checkpoints.create(self.copy_id, checkpoint), "checkpoint")
+        except CopyInProgressError:
+            self._retry(lambda: self.destination.abort(upload_id), "AbortMultipartUpload")  # the other run's
+            raise
         return checkpoint
 
     def _move(self, checkpoint: Checkpoint, pending: list[Part]) -> None:
@@ -178,7 +188,7 @@ class Copier:
 
     def _finish(self, checkpoint: Checkpoint, part: Part, result: dict[str, str]) -> None:
         checkpoint.parts[part.number] = result
-        self.checkpoints.record_part(self.copy_id, part.number, result)
+        self._retry(lambda: self.checkpoints.record_part(self.copy_id, part.number, result), "checkpoint")
         self._count(part.size)
 
     def _stream_parts(self, pool: ThreadPoolExecutor, checkpoint: Checkpoint,
@@ -227,23 +237,27 @@ class Copier:
                 self.destination.complete(checkpoint.upload_id, checkpoint.parts)
             except Exception as exc:
                 # A Complete that failed or timed out may have succeeded: look before retrying.
-                if self.destination.holds(self.source.size, self.source.identity):
-                    return
+                try:
+                    if self.destination.holds(self.source.size, self.source.identity):
+                        return
+                except Exception as head_exc:
+                    raise classify(head_exc, "HEAD", source=False) from exc
                 raise classify(exc, "CompleteMultipartUpload", source=False) from exc
 
         retrying(attempt, attempts=self.config.part_attempts, sleep=self.sleep)
         self._confirm()
-        self.checkpoints.delete(self.copy_id)
+        self._retry(lambda: self.checkpoints.delete(self.copy_id), "checkpoint")
 
     def _confirm(self) -> None:
         if not self._retry(lambda: self.destination.holds(self.source.size, self.source.identity), "HEAD"):
             raise GiveUpError("copy did not verify", detail=f"{self.destination.uri}: size or identity differ")
 
     def _abandon(self, checkpoint: Checkpoint) -> None:
+        """Abort the upload and forget its checkpoint (reconciliation aborts what this misses)."""
         try:
             self._retry(lambda: self.destination.abort(checkpoint.upload_id), "AbortMultipartUpload")
         finally:
-            self.checkpoints.delete(self.copy_id)
+            self._retry(lambda: self.checkpoints.delete(self.copy_id), "checkpoint")
 
     # -- helpers -----------------------------------------------------------------------------------
     def _read(self, part: Part) -> bytearray:
@@ -269,7 +283,7 @@ class Copier:
             except Exception as exc:
                 raise classify(exc, what, source=False) from exc
 
-        return retrying(attempt, attempts=self.config.part_attempts, sleep=self.sleep)
+        return retrying(attempt, attempts=self.config.part_attempts, sleep=self.sleep, stop=self._deadline_near)
 
     def _count(self, size: int) -> None:
         with self._count_lock:

@@ -32,8 +32,20 @@ class UrlGuard:
 
     def check(self, url: str) -> None:
         """Raise SourceRefusedError unless `url` may be fetched."""
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
+        from urllib3.util import parse_url
+
+        # Parse with the parser that connects (urllib3), and refuse what parsers disagree on.
+        if "\\" in url or any(ord(c) < 33 for c in url):
+            raise SourceRefusedError("source URL refused", detail="backslash or control character")
+        try:
+            parts = parse_url(url)
+        except ValueError as exc:
+            raise SourceRefusedError("source URL refused", detail="unparseable") from exc
+        if parts.auth or urlsplit(url).username is not None:
+            raise SourceRefusedError("source URL refused", detail="credentials in the URL")
+        host = (parts.host or "").lower().strip("[]")
+        if host != (urlsplit(url).hostname or ""):
+            raise SourceRefusedError("source URL refused", detail="ambiguous host")
         allowed_schemes = ("https", "http") if self.allow_private else ("https",)
         if parts.scheme not in allowed_schemes or not host:
             raise SourceRefusedError("source URL refused", detail=f"scheme {parts.scheme!r} or no host")

@@ -42,16 +42,26 @@ def resolve(mode: Integrity, client: Any, bucket: str) -> Integrity:
         return _probed[endpoint]
 
 
+MISMATCH_CODES = frozenset({"BadDigest", "XAmzContentChecksumMismatch", "InvalidChecksum"})
+
+
 def _probe(client: Any, bucket: str) -> Integrity:
+    """CRC32 only if the store takes a right CRC32 and refuses a wrong one as a
+    checksum mismatch; a store that rejects the header itself gets MD5."""
     from botocore.exceptions import ClientError
 
     key = f".relay-integrity-probe/{uuid.uuid4().hex}"
+    right = base64.b64encode(zlib.crc32(b"probe").to_bytes(4, "big")).decode()
     wrong = base64.b64encode((zlib.crc32(b"probe") ^ 0xFFFFFFFF).to_bytes(4, "big")).decode()
+    try:
+        client.put_object(Bucket=bucket, Key=key, Body=b"probe", ChecksumCRC32=right)
+    except ClientError:
+        return Integrity.MD5  # e.g. "Unsupported header x-amz-checksum-crc32"
+    client.delete_object(Bucket=bucket, Key=key)
     try:
         client.put_object(Bucket=bucket, Key=key, Body=b"probe", ChecksumCRC32=wrong)
     except ClientError as exc:
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        return Integrity.CRC32 if status == 400 else Integrity.MD5
+        return Integrity.CRC32 if exc.response.get("Error", {}).get("Code") in MISMATCH_CODES else Integrity.MD5
     client.delete_object(Bucket=bucket, Key=key)
     return Integrity.MD5  # accepted a wrong CRC32: the store does not check it
 

@@ -13,8 +13,11 @@ from chalicelib.transfer.errors import SourceChangedError, SourceGoneError, Tran
 T = TypeVar("T")
 
 THROTTLING = frozenset({"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "RequestTimeTooSkewed",
-                        "InternalError", "ServiceUnavailable", "TooManyRequests", "RequestLimitExceeded"})
+                        "InternalError", "ServiceUnavailable", "TooManyRequests", "RequestLimitExceeded",
+                        "ProvisionedThroughputExceededException"})
 GONE = frozenset({"NoSuchKey", "NoSuchBucket", "NotFound", "404", "AccessDenied", "403", "Forbidden"})
+# Bytes damaged in transit: exactly what per-part checksums are for, so the part is sent again.
+DAMAGED = frozenset({"BadDigest", "IncompleteBody", "XAmzContentChecksumMismatch", "InvalidChecksum"})
 
 
 def classify(exc: BaseException, where: str, *, source: bool = True) -> RelayError:
@@ -28,15 +31,17 @@ def classify(exc: BaseException, where: str, *, source: bool = True) -> RelayErr
         code = str(exc.response.get("Error", {}).get("Code", ""))
         if status == 412 or code == "PreconditionFailed":
             return SourceChangedError("source changed during the copy", detail=where)
-        if status >= 500 or code in THROTTLING:
+        if status == 501 or code == "NotImplemented":  # the store lacks the operation: retrying cannot help
+            return GiveUpError("storage does not support the operation", detail=f"{where}: {code or status}")
+        if status >= 500 or code in THROTTLING or code in DAMAGED:
             return TransientTransferError("transient storage error", detail=f"{where}: {code or status}")
         if source and (status in (403, 404) or code in GONE):
             return SourceGoneError("source not readable", detail=f"{where}: {code or status}")
         return GiveUpError("storage refused the request", detail=f"{where}: {code or status}")
-    from botocore.exceptions import ParamValidationError
+    from botocore.exceptions import NoCredentialsError, NoRegionError, ParamValidationError
 
-    if isinstance(exc, ParamValidationError):
-        return GiveUpError("invalid storage request", detail=f"{where}: {exc}")
+    if isinstance(exc, ParamValidationError | NoCredentialsError | NoRegionError):
+        return GiveUpError("invalid storage request or configuration", detail=f"{where}: {type(exc).__name__}")
     if isinstance(exc, BotoCoreError | OSError) or _is_urllib3_error(exc):
         return TransientTransferError("connection failed", detail=f"{where}: {type(exc).__name__}")
     return GiveUpError("unexpected transfer failure", detail=f"{where}: {type(exc).__name__}: {exc}")
@@ -49,13 +54,15 @@ def _is_urllib3_error(exc: BaseException) -> bool:
 
 
 def retrying(action: Callable[[], T], *, attempts: int = 5, base_s: float = 0.2, cap_s: float = 5.0,
-             sleep: Callable[[float], None] = time.sleep, jitter: Callable[[], float] = random.random) -> T:
-    """Run `action`, retrying RetryableErrors with full-jitter exponential backoff."""
+             sleep: Callable[[float], None] = time.sleep, jitter: Callable[[], float] = random.random,
+             stop: Callable[[], bool] = lambda: False) -> T:
+    """Run `action`, retrying RetryableErrors with full-jitter exponential backoff,
+    unless `stop()` says there is no time left for another try."""
     for attempt in range(attempts):
         try:
             return action()
         except RetryableError:
-            if attempt == attempts - 1:
+            if attempt == attempts - 1 or stop():
                 raise
             sleep(min(cap_s, base_s * 2**attempt) * jitter())
     raise AssertionError("unreachable")

@@ -26,10 +26,16 @@ class Source(Protocol):
 
 
 def fill(stream: Any, buffer: memoryview) -> None:
-    """Read exactly len(buffer) bytes from a readinto-capable stream."""
+    """Read exactly len(buffer) bytes from a readinto-capable stream.
+
+    urllib3's `readinto` reads into a temporary bytes and copies it over; the
+    http.client response underneath (`_fp`) receives straight into our buffer,
+    saving a copy of every byte. Nothing to decode: we never ask for compression.
+    """
+    raw = getattr(stream, "_fp", None) or stream
     filled = 0
     while filled < len(buffer):
-        count = stream.readinto(buffer[filled:])
+        count = raw.readinto(buffer[filled:])
         if not count:
             raise TruncatedReadError("source body ended early", detail=f"{filled} of {len(buffer)} bytes")
         filled += count
@@ -60,11 +66,13 @@ class S3Source:
                                             IfMatch=self.identity)
         except Exception as exc:
             raise classify(exc, self.uri) from exc
-        body = answer["Body"]
+        raw = answer["Body"]._raw_stream  # the urllib3 response under botocore's StreamingBody
         try:
-            fill(body._raw_stream, buffer[: part.size])  # urllib3 response: readinto without decoding
-        finally:
-            body.close()
+            fill(raw, buffer[: part.size])
+        except BaseException:
+            raw.close()
+            raise
+        raw.release_conn()  # read to the end: the connection goes back to the pool
 
     def stream(self) -> BinaryIO:
         raise NotImplementedError("S3 sources are always ranged")
@@ -97,7 +105,7 @@ class HttpSource:
         except (KeyError, ValueError) as exc:
             raise SourceGoneError("source size unknown", detail=f"{url}: no Content-Range/Length") from exc
         finally:
-            probe.release_conn()
+            probe.close()  # unread (maybe a whole 200 body): never back into the pool
 
     def read_into(self, part: Part, buffer: memoryview) -> None:
         answer, _ = self._request("GET", self.url, {"Range": part.range_header})
@@ -106,8 +114,10 @@ class HttpSource:
                 raise TruncatedReadError("server ignored Range", detail=f"status {answer.status}")
             self._check_identity(answer)
             fill(answer, buffer[: part.size])
-        finally:
-            answer.release_conn()
+        except BaseException:
+            answer.close()  # a half-read body must not go back into the pool
+            raise
+        answer.release_conn()
 
     def stream(self) -> BinaryIO:
         answer, _ = self._request("GET", self.url, {})
@@ -131,14 +141,14 @@ class HttpSource:
             except Exception as exc:
                 raise classify(exc, url) from exc
             if answer.status in (301, 302, 303, 307, 308) and answer.headers.get("Location"):
-                answer.release_conn()
+                answer.close()
                 url = urljoin(url, answer.headers["Location"])
                 continue
             if answer.status in (404, 410, 401, 403):
-                answer.release_conn()
+                answer.close()
                 raise SourceGoneError("source not readable", detail=f"{url}: HTTP {answer.status}")
             if answer.status >= 400:
-                answer.release_conn()
+                answer.close()
                 raise TruncatedReadError("source answered an error", detail=f"HTTP {answer.status}")
             return answer, url
         raise SourceGoneError("too many redirects", detail=url)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from chalicelib.errors import UnauthorizedError
 
 DEFAULT_TOLERANCE_S = 300
+_UNIX_SECONDS = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() also takes "²"
 
 
 def parse_kv_header(value: str) -> list[tuple[str, str]]:
@@ -59,7 +61,7 @@ class TimestampedHmac:
         pairs = parse_kv_header(header_value)
         stamps = [v for k, v in pairs if k == self.timestamp_key]
         signatures = [v for k, v in pairs if k == self.signature_key and v]
-        if len(stamps) != 1 or not stamps[0].isdigit():
+        if len(stamps) != 1 or not _UNIX_SECONDS.fullmatch(stamps[0]):
             raise UnauthorizedError("malformed signature header", detail=f"{self.header}: bad {self.timestamp_key}")
         if not signatures:
             raise UnauthorizedError("malformed signature header", detail=f"{self.header}: no {self.signature_key}")

@@ -103,3 +103,16 @@ def test_get_one_event_and_404(client, emulators, recording_history):
 def test_bad_parameters_are_400_naming_the_field(client, emulators, query, field):
     status, body = get(client, emulators, f"/events?{query}")
     assert (status, body["detail"]) == (400, field)
+
+
+def test_since_after_the_cursor_is_an_empty_page(client, emulators, recording_history):
+    subject = recording_history["subject"]
+    first = get(client, emulators, f"/events?subject={subject}&limit=1")[1]
+    query = f"/events?subject={subject}&cursor={first['next']}&since=2999-01-01T00:00:00Z"
+    status, body = get(client, emulators, query)
+    assert (status, body) == (200, {"events": [], "next": None})
+
+
+def test_overlong_subject_and_id_are_client_errors(client, emulators):
+    assert get(client, emulators, f"/events?subject={'x' * 3000}")[0] == 400
+    assert get(client, emulators, f"/events/{'x' * 3000}")[0] == 404

@@ -150,3 +150,14 @@ def test_unlisted_content_type_gets_our_error_contract(client, emulators):
     answer = client.http.post("/webhooks/mux", headers={"content-type": "image/png"}, body=b"\x89PNG")
     assert answer.status_code == 415
     assert set(json.loads(answer.body)) == {"error", "detail"}
+
+
+def test_publisher_tokens_in_hook_bodies_are_redacted_in_the_archive(client, emulators):
+    request = BUILDERS["nginx-rtmp"](emulators.secrets)
+    request.body += b"&token=PUBLISHER-SECRET"
+    status, body = post(client, request)
+    assert status == 200
+    [stored] = EventHistory(emulators.settings.catalog_table).get(body["events"][0])
+    raw_bucket, raw_key = stored["data"]["raw"].removeprefix("s3://").split("/", 1)
+    raw = json.loads(clients.aws("s3").get_object(Bucket=raw_bucket, Key=raw_key)["Body"].read())
+    assert "PUBLISHER-SECRET" not in raw["body"] and "token=REDACTED" in raw["body"]

@@ -57,3 +57,12 @@ def test_notify_older_than_a_day_is_refused():
     payload = fixture("agora", "uploaded")
     with pytest.raises(UnauthorizedError, match="too old"):
         AGORA.parse(inbound(payload, received_at=payload["notifyMs"] / 1000 + 24 * 3600 + 1))
+
+
+def test_unreadable_event_time_is_400():
+    from chalicelib.errors import BadRequestError
+
+    payload = fixture("agora", "recorder_started")
+    payload["payload"]["sendts"] = 10**20
+    with pytest.raises(BadRequestError, match="timestamp"):
+        normalize(AGORA, inbound(payload))

@@ -89,3 +89,10 @@ def test_missing_environment_is_a_400_naming_the_field():
     with pytest.raises(BadRequestError) as caught:
         normalize(MUX, inbound(payload))
     assert caught.value.detail == "environment.id"
+
+
+def test_master_ready_of_an_uploaded_vod_asset_is_ignored():
+    payload = fixture("mux", "master_ready")
+    del payload["data"]["live_stream_id"]
+    result = normalize(MUX, inbound(payload))
+    assert result.events == () and "not a live recording" in result.ignored

@@ -86,3 +86,14 @@ def test_publisher_token_in_the_body_is_not_our_token():
     request = inbound(fixture("hooks", "nginx_record_done"), FORM)  # body carries token=PUBLISHER-TOKEN
     with pytest.raises(UnauthorizedError, match="missing"):
         authenticate_hook(request, ["PUBLISHER-TOKEN"])
+
+
+def test_srs_integer_client_id_from_old_versions_is_accepted():
+    payload = {**fixture("hooks", "srs_on_publish"), "client_id": 107}
+    [event] = normalize(SRS, inbound(payload)).events
+    assert event.type is EventType.STREAM_STARTED
+
+
+def test_event_too_large_for_the_stores_is_400():
+    with pytest.raises(BadRequestError, match="too large"):
+        normalize(NGINX, inbound(f"call=publish&app=live&name={'x' * 70_000}&clientid=1", FORM))

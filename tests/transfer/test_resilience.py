@@ -15,9 +15,9 @@ from chalicelib.transfer.errors import SourceChangedError
 from chalicelib.transfer.plan import MIB
 from chalicelib.transfer.sources import S3Source
 from tests.transfer.conftest import SMALL_PARTS, copy, random_bytes, sha256
+from tests.transfer.servers import FaultPlan, fault_proxy, serving
 
 WITH_DEADLINE = replace(SMALL_PARTS, deadline_margin_s=5.0)
-from tests.transfer.servers import FaultPlan, fault_proxy, serving
 
 
 def s3_client(endpoint: str, counter: list[str] | None = None):

@@ -93,3 +93,14 @@ def test_file_changed_during_copy_is_refused(tmp_path):
     path.write_bytes(b"b" * 101)
     with pytest.raises(SourceChangedError):
         source.read_into(Part(1, 0, 99), memoryview(bytearray(100)))
+
+
+@pytest.mark.parametrize("url", [
+    "https://evil.example\\@stream.mux.com/x.mp4",
+    "https://user:pass@stream.mux.com/x.mp4",
+    "https://stream.mux.com@10.0.0.5/x.mp4",
+    "https://stream.mux.com\t/x.mp4",
+])
+def test_urls_that_parsers_read_differently_are_refused(url):
+    with pytest.raises(SourceRefusedError):
+        UrlGuard(resolver=fixed("151.101.1.1")).check(url)

@@ -20,7 +20,7 @@ from tests.transfer.conftest import SMALL_PARTS, random_bytes, sha256
 
 def test_dynamo_checkpoint_round_trip_and_per_part_updates(emulators):
     store = DynamoCheckpoints(emulators.settings.catalog_table)
-    store.save("copy-1", Checkpoint("up-1", '"etag"', 100 * MIB, 16 * MIB, "md5"))
+    store.create("copy-1", Checkpoint("up-1", '"etag"', 100 * MIB, 16 * MIB, "md5"))
     store.record_part("copy-1", 2, {"ETag": '"b"'})
     store.record_part("copy-1", 1, {"ETag": '"a"', "ChecksumCRC32": "AAAAAA=="})
     loaded = store.load("copy-1")
@@ -61,18 +61,29 @@ def test_abort_stale_uploads_spares_young_and_live_ones(stores):
     client.abort_multipart_upload(Bucket=bucket, Key="stale/live", UploadId=ids["stale/live"])
 
 
-class RefusingStore:
-    """A store that verifies CRC32: a wrong one is a 400."""
+class FakeStore:
+    """Answers PutObject like a store that verifies CRC32 (`mode="verify"`) or that
+    does not know the checksum header at all (`mode="unsupported"`)."""
 
-    class meta:
-        endpoint_url = "https://verifying.example"
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
 
-    def put_object(self, **kwargs):
-        raise ClientError({"Error": {"Code": "BadDigest"}, "ResponseMetadata": {"HTTPStatusCode": 400}}, "PutObject")
+    def put_object(self, Body, ChecksumCRC32, **kwargs):
+        import base64
+        import zlib
+
+        if self.mode == "unsupported":
+            raise _client_error(400, "InvalidArgument")
+        if ChecksumCRC32 != base64.b64encode(zlib.crc32(Body).to_bytes(4, "big")).decode():
+            raise _client_error(400, "BadDigest")
+
+    def delete_object(self, **kwargs):
+        pass
 
 
 def test_probe_picks_crc32_only_where_the_store_checks_it(stores):
-    assert _probe(RefusingStore(), "bucket") is Integrity.CRC32
+    assert _probe(FakeStore("verify"), "bucket") is Integrity.CRC32
+    assert _probe(FakeStore("unsupported"), "bucket") is Integrity.MD5
     assert _probe(stores.vultr, stores.archive_bucket) is Integrity.MD5  # moto accepts any checksum
 
 
@@ -93,6 +104,8 @@ def _client_error(status: int, code: str) -> ClientError:
     (_client_error(403, "AccessDenied"), SourceGoneError),
     (EndpointConnectionError(endpoint_url="http://x"), TransientTransferError),
     (ConnectionResetError(), TransientTransferError),
+    (_client_error(400, "BadDigest"), TransientTransferError),
+    (_client_error(501, "NotImplemented"), GiveUpError),
 ])
 def test_classify(error, expected):
     assert isinstance(classify(error, "s3://b/k"), expected)

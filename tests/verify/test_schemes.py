@@ -61,6 +61,7 @@ def test_missing_header():
 
 
 @pytest.mark.parametrize("header", ["garbage", f"t={T}", f"v1={MUX_KAT}", f"t=abc,v1={MUX_KAT}",
+                                    f"t=\u00b2,v1={MUX_KAT}", f"t={'9' * 5000},v1={MUX_KAT}",
                                     f"t={T},t={T},v1={MUX_KAT}", f"t={T},v1="])
 def test_malformed_header(header):
     assert reason(lambda: MUX.verify(MUX_BODY, header, ["mux-test-secret"], now=T)) == "malformed signature header"
