@@ -22,14 +22,7 @@ from chalicelib.events import (
     StreamRef,
     recording_id,
 )
-from chalicelib.providers.base import (
-    Context,
-    InboundRequest,
-    Normalized,
-    build_event,
-    check_content_type,
-    parse_json_object,
-)
+from chalicelib.providers.base import Context, InboundRequest, JsonWebhook, Normalized, build_event
 from chalicelib.providers.fields import number, optional, require, require_text
 from chalicelib.verify import BodyHmac
 
@@ -40,17 +33,15 @@ RECORDER_STARTED, RECORDER_LEAVE, UPLOADED, BACKUPED, SESSION_EXIT, ERROR = 40, 
 FATAL_ERROR_LEVEL = 5
 
 
-class AgoraAdapter:
+class AgoraAdapter(JsonWebhook):
     provider = Provider.AGORA
     secret_name = "AGORA_NCS_SECRET"
-    content_types = ("application/json",)
 
     def authenticate(self, request: InboundRequest, secrets: list[str], now: float) -> None:
         SIGNATURE.verify(request.body, dict(request.headers), secrets)
 
     def parse(self, request: InboundRequest) -> dict[str, Any]:
-        check_content_type(request, self.content_types)
-        payload = parse_json_object(request.body)
+        payload = super().parse(request)
         notify_ms = number(payload, "notifyMs")
         if notify_ms is not None and notify_ms / 1000 < request.received_at - MAX_NOTIFY_AGE_S:
             # The signature covers no timestamp, so staleness is the only replay guard.

@@ -20,6 +20,7 @@ from chalicelib.events import (
     Via,
     stream_id,
 )
+from chalicelib.verify import TimestampedHmac
 
 # Normalized events go into one DynamoDB item and one SQS message; keep well under both limits.
 MAX_EVENT_BYTES = 64 * 1024
@@ -91,6 +92,28 @@ class WebhookAdapter(Protocol):
     def normalize(self, payload: Any, request: InboundRequest, ctx: Context) -> Normalized: ...
 
     def answer(self, result: Normalized) -> tuple[int, Any]: ...
+
+
+class JsonWebhook:
+    """What providers that POST JSON share: the content type, parsing, the answer."""
+
+    content_types: tuple[str, ...] = ("application/json",)
+
+    def parse(self, request: InboundRequest) -> dict[str, Any]:
+        check_content_type(request, self.content_types)
+        return parse_json_object(request.body)
+
+    def answer(self, result: Normalized) -> tuple[int, Any]:
+        return default_answer(result)
+
+
+class SignedJsonWebhook(JsonWebhook):
+    """A JSON webhook signed with a timestamped HMAC header."""
+
+    signature: TimestampedHmac
+
+    def authenticate(self, request: InboundRequest, secrets: list[str], now: float) -> None:
+        self.signature.verify(request.body, request.headers.get(self.signature.header), secrets, now)
 
 
 def check_content_type(request: InboundRequest, allowed: tuple[str, ...]) -> None:

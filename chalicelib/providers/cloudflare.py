@@ -27,11 +27,11 @@ from chalicelib.events import (
 from chalicelib.providers.base import (
     Context,
     InboundRequest,
+    JsonWebhook,
     Normalized,
+    SignedJsonWebhook,
     build_event,
-    check_content_type,
     default_answer,
-    parse_json_object,
 )
 from chalicelib.providers.fields import number, optional, require_text
 from chalicelib.verify import TimestampedHmac, verify_shared_secret
@@ -51,17 +51,10 @@ def _source(ctx: Context) -> str:
     return f"/cloudflare-stream/{ctx.account(Provider.CLOUDFLARE)}"
 
 
-class CloudflareStreamAdapter:
+class CloudflareStreamAdapter(SignedJsonWebhook):
     provider = Provider.CLOUDFLARE
     secret_name = "CLOUDFLARE_STREAM_WEBHOOK_SECRET"
-    content_types = ("application/json",)
-
-    def authenticate(self, request: InboundRequest, secrets: list[str], now: float) -> None:
-        SIGNATURE.verify(request.body, request.headers.get("webhook-signature"), secrets, now)
-
-    def parse(self, request: InboundRequest) -> dict[str, Any]:
-        check_content_type(request, self.content_types)
-        return parse_json_object(request.body)
+    signature = SIGNATURE
 
     def archive_id(self, payload: dict[str, Any], request: InboundRequest) -> str:
         return self._event_id(payload)
@@ -89,9 +82,6 @@ class CloudflareStreamAdapter:
             error=None if ready else _video_error(payload),
         ))
 
-    def answer(self, result: Normalized) -> tuple[int, Any]:
-        return default_answer(result)
-
     @staticmethod
     def _event_id(payload: dict[str, Any]) -> str:
         return event_id("cloudflare-stream", require_text(payload, "uid"), optional(payload, "modified", str) or "",
@@ -105,17 +95,12 @@ def _video_error(payload: dict[str, Any]) -> ErrorInfo:
     return ErrorInfo(code=code or "ERR_UNKNOWN", message=text or "video processing failed")
 
 
-class CloudflareLiveAdapter:
+class CloudflareLiveAdapter(JsonWebhook):
     provider = Provider.CLOUDFLARE
     secret_name = "CLOUDFLARE_NOTIFICATIONS_SECRET"
-    content_types = ("application/json",)
 
     def authenticate(self, request: InboundRequest, secrets: list[str], now: float) -> None:
         verify_shared_secret(request.headers.get("cf-webhook-auth"), secrets, "cf-webhook-auth")
-
-    def parse(self, request: InboundRequest) -> dict[str, Any]:
-        check_content_type(request, self.content_types)
-        return parse_json_object(request.body)
 
     def archive_id(self, payload: dict[str, Any], request: InboundRequest) -> str:
         return request.body_sha256

@@ -7,29 +7,13 @@ import posixpath
 from typing import Any
 
 from chalicelib.events import Provider
-from chalicelib.providers.base import Context, InboundRequest, Normalized, default_answer
+from chalicelib.providers.base import Context, InboundRequest, Normalized
 from chalicelib.providers.fields import number, require_text
-from chalicelib.providers.selfhosted import (
-    authenticate_hook,
-    hook_archive_id,
-    ingest_object,
-    parse_json_or_form,
-    recording_ready,
-)
+from chalicelib.providers.selfhosted import ServerHook, ingest_object, recording_ready
 
 
-class MediaMtxAdapter:
+class MediaMtxAdapter(ServerHook):
     provider = Provider.MEDIAMTX
-    secret_name = "HOOK_TOKEN"
-
-    def authenticate(self, request: InboundRequest, secrets: list[str], now: float) -> None:
-        authenticate_hook(request, secrets)
-
-    def parse(self, request: InboundRequest) -> dict[str, Any]:
-        return parse_json_or_form(request)
-
-    def archive_id(self, payload: dict[str, Any], request: InboundRequest) -> str:
-        return hook_archive_id(request)
 
     def normalize(self, payload: dict[str, Any], request: InboundRequest, ctx: Context) -> Normalized:
         path = require_text(payload, "path").strip("/")
@@ -38,6 +22,3 @@ class MediaMtxAdapter:
         obj = ingest_object(payload, self.provider, app, stream, file_name)
         duration = number(payload, "duration")
         return Normalized.of(recording_ready(obj, ctx, time=request.received_at, duration_s=duration))
-
-    def answer(self, result: Normalized) -> tuple[int, Any]:
-        return default_answer(result)

@@ -20,15 +20,7 @@ from chalicelib.events import (
     recording_id,
     rfc3339,
 )
-from chalicelib.providers.base import (
-    Context,
-    InboundRequest,
-    Normalized,
-    build_event,
-    check_content_type,
-    default_answer,
-    parse_json_object,
-)
+from chalicelib.providers.base import Context, InboundRequest, Normalized, SignedJsonWebhook, build_event
 from chalicelib.providers.fields import number, optional, require, require_text
 from chalicelib.verify import TimestampedHmac
 
@@ -47,17 +39,10 @@ _READY_TYPES = {
 }
 
 
-class MuxAdapter:
+class MuxAdapter(SignedJsonWebhook):
     provider = Provider.MUX
     secret_name = "MUX_WEBHOOK_SECRET"
-    content_types = ("application/json",)
-
-    def authenticate(self, request: InboundRequest, secrets: list[str], now: float) -> None:
-        SIGNATURE.verify(request.body, request.headers.get("mux-signature"), secrets, now)
-
-    def parse(self, request: InboundRequest) -> dict[str, Any]:
-        check_content_type(request, self.content_types)
-        return parse_json_object(request.body)
+    signature = SIGNATURE
 
     def archive_id(self, payload: dict[str, Any], request: InboundRequest) -> str:
         return require_text(payload, "id")
@@ -75,9 +60,6 @@ class MuxAdapter:
         if kind == "video.asset.errored" and optional(payload, "data.live_stream_id", str) is not None:
             return Normalized.of(self._asset_event(payload, EventType.RECORDING_FAILED, ctx))
         return Normalized.ignore(kind)
-
-    def answer(self, result: Normalized) -> tuple[int, Any]:
-        return default_answer(result)
 
     def _common(self, payload: dict[str, Any], ctx: Context) -> dict[str, Any]:
         return {

@@ -7,32 +7,18 @@ import posixpath
 from typing import Any
 
 from chalicelib.events import EventType, Provider
-from chalicelib.providers.base import Context, InboundRequest, Normalized, default_answer
+from chalicelib.providers.base import Context, InboundRequest, Normalized
 from chalicelib.providers.fields import optional, require_text
-from chalicelib.providers.selfhosted import (
-    authenticate_hook,
-    hook_archive_id,
-    ingest_object,
-    parse_form,
-    recording_ready,
-    stream_event,
-)
+from chalicelib.providers.selfhosted import ServerHook, ingest_object, parse_form, recording_ready, stream_event
 
 _STREAM_CALLS = {"publish": EventType.STREAM_STARTED, "publish_done": EventType.STREAM_ENDED}
 
 
-class NginxRtmpAdapter:
+class NginxRtmpAdapter(ServerHook):
     provider = Provider.NGINX_RTMP
-    secret_name = "HOOK_TOKEN"
 
-    def authenticate(self, request: InboundRequest, secrets: list[str], now: float) -> None:
-        authenticate_hook(request, secrets)
-
-    def parse(self, request: InboundRequest) -> dict[str, str]:
-        return parse_form(request)
-
-    def archive_id(self, payload: dict[str, str], request: InboundRequest) -> str:
-        return hook_archive_id(request)
+    def parse(self, request: InboundRequest) -> dict[str, Any]:
+        return parse_form(request)  # nginx-rtmp only ever sends a form
 
     def normalize(self, payload: dict[str, str], request: InboundRequest, ctx: Context) -> Normalized:
         call = require_text(payload, "call")
@@ -45,6 +31,3 @@ class NginxRtmpAdapter:
             client = optional(payload, "clientid", str) or ""
             return Normalized.of(stream_event(self.provider, _STREAM_CALLS[call], app, name, client, request, ctx))
         return Normalized.ignore(f"call {call}")
-
-    def answer(self, result: Normalized) -> tuple[int, Any]:
-        return default_answer(result)

@@ -27,7 +27,15 @@ from chalicelib.events import (
     event_id,
     recording_id,
 )
-from chalicelib.providers.base import Context, InboundRequest, build_event, check_content_type, parse_json_object
+from chalicelib.providers.base import (
+    Context,
+    InboundRequest,
+    Normalized,
+    build_event,
+    check_content_type,
+    default_answer,
+    parse_json_object,
+)
 from chalicelib.verify import verify_shared_secret
 
 FORM = "application/x-www-form-urlencoded"
@@ -68,9 +76,24 @@ def ingest_object(payload: dict[str, Any], server: Provider, app: str, stream: s
     return obj
 
 
-def hook_archive_id(request: InboundRequest) -> str:
-    # Hooks carry no id and are never retried: identical bodies at different times are different calls.
-    return f"{int(request.received_at * 1000)}-{request.body_sha256[:16]}"
+class ServerHook:
+    """What the self-hosted servers' hooks share: the token, JSON-or-form bodies,
+    archive ids, and the default answer."""
+
+    secret_name = "HOOK_TOKEN"
+
+    def authenticate(self, request: InboundRequest, secrets: list[str], now: float) -> None:
+        authenticate_hook(request, secrets)
+
+    def parse(self, request: InboundRequest) -> dict[str, Any]:
+        return parse_json_or_form(request)
+
+    def archive_id(self, payload: dict[str, Any], request: InboundRequest) -> str:
+        # Hooks carry no id and are never retried: identical bodies at different times are different calls.
+        return f"{int(request.received_at * 1000)}-{request.body_sha256[:16]}"
+
+    def answer(self, result: Normalized) -> tuple[int, Any]:
+        return default_answer(result)
 
 
 @dataclass(frozen=True)

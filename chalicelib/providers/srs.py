@@ -10,30 +10,13 @@ from typing import Any
 from chalicelib.events import EventType, Provider
 from chalicelib.providers.base import Context, InboundRequest, Normalized
 from chalicelib.providers.fields import require_text
-from chalicelib.providers.selfhosted import (
-    authenticate_hook,
-    hook_archive_id,
-    ingest_object,
-    parse_json_or_form,
-    recording_ready,
-    stream_event,
-)
+from chalicelib.providers.selfhosted import ServerHook, ingest_object, recording_ready, stream_event
 
 _STREAM_ACTIONS = {"on_publish": EventType.STREAM_STARTED, "on_unpublish": EventType.STREAM_ENDED}
 
 
-class SrsAdapter:
+class SrsAdapter(ServerHook):
     provider = Provider.SRS
-    secret_name = "HOOK_TOKEN"
-
-    def authenticate(self, request: InboundRequest, secrets: list[str], now: float) -> None:
-        authenticate_hook(request, secrets)
-
-    def parse(self, request: InboundRequest) -> dict[str, Any]:
-        return parse_json_or_form(request)
-
-    def archive_id(self, payload: dict[str, Any], request: InboundRequest) -> str:
-        return hook_archive_id(request)
 
     def normalize(self, payload: dict[str, Any], request: InboundRequest, ctx: Context) -> Normalized:
         action = require_text(payload, "action")
