@@ -5,6 +5,7 @@ path builds events without a heavy import; `schema.validate` checks the wire for
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -158,6 +159,11 @@ class RecordingEvent:
         }
 
     def to_json(self) -> str:
+        return self._json
+
+    @functools.cached_property
+    def _json(self) -> str:
+        # Serialized once: the size check, the history item and the job all use it.
         return json.dumps(self.to_dict(), separators=(",", ":"), sort_keys=True)
 
     @classmethod

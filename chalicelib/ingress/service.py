@@ -22,7 +22,7 @@ from chalicelib.errors import ClientInputError, PayloadTooLargeError
 from chalicelib.events import RecordingEvent
 from chalicelib.observability import bind, logger
 from chalicelib.providers import WEBHOOKS
-from chalicelib.providers.base import Context, InboundRequest, Normalized
+from chalicelib.providers.base import Context, InboundRequest, Normalized, check_size
 from chalicelib.providers.eventbridge import normalize_envelope, provider_of
 from chalicelib.secrets import get_secret_values
 from chalicelib.settings import Settings, get_settings
@@ -97,6 +97,8 @@ class Ingress:
     def _record(self, provider: str, result: Normalized) -> None:
         if not result.events:
             logger.debug("event ignored", extra={"provider": provider, "reason": result.ignored})
+        for event in result.events:
+            check_size(event)
         for event in result.events:
             bind(event)
             first = self.ledger.record(event)

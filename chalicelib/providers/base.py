@@ -157,6 +157,10 @@ def build_event(*, provider: Provider, event_type: EventType, event_id: str, sou
         )
     except (ValueError, OverflowError, OSError) as exc:  # a timestamp we cannot read
         raise BadRequestError("invalid timestamp", detail=f"time: {str(exc)[:100]}") from None
+    return event
+
+
+def check_size(event: RecordingEvent) -> None:
+    """Refuse an event that would not fit one catalog item and one job message."""
     if len(event.to_json()) > MAX_EVENT_BYTES:
         raise BadRequestError("event too large", detail=f"over {MAX_EVENT_BYTES} bytes once normalized")
-    return event

@@ -161,3 +161,10 @@ def test_publisher_tokens_in_hook_bodies_are_redacted_in_the_archive(client, emu
     raw_bucket, raw_key = stored["data"]["raw"].removeprefix("s3://").split("/", 1)
     raw = json.loads(clients.aws("s3").get_object(Bucket=raw_bucket, Key=raw_key)["Body"].read())
     assert "PUBLISHER-SECRET" not in raw["body"] and "token=REDACTED" in raw["body"]
+
+
+def test_event_too_large_to_store_is_400_not_500(client, emulators):
+    request = BUILDERS["nginx-rtmp"](emulators.secrets, payload={
+        "call": "publish", "app": "live", "name": "x" * 70_000, "clientid": "1"})
+    status, body = post(client, request)
+    assert (status, body["error"]) == (400, "bad_request")
