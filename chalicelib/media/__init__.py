@@ -1,0 +1,1 @@
+"""Media: find FFmpeg, build its commands (pure), run them (one runner), probe."""

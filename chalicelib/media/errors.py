@@ -1,0 +1,21 @@
+"""Media errors on the relay's retry / give-up split."""
+
+from __future__ import annotations
+
+from chalicelib.errors import GiveUpError, RetryableError
+
+
+class MediaError(GiveUpError):
+    """FFmpeg could not read or write the media; `detail` holds the end of its stderr."""
+
+
+class BadMediaError(MediaError):
+    """The input is corrupt, truncated, empty, or lacks what we need."""
+
+
+class MediaTimeoutError(RetryableError):
+    """FFmpeg ran past its time budget and was killed (a later, longer run may finish)."""
+
+
+class FfmpegMissingError(GiveUpError):
+    """No FFmpeg binary was found."""

@@ -1,0 +1,48 @@
+"""Media operations: the runner applied to the pure command builders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from chalicelib.media import commands
+from chalicelib.media.binary import ffmpeg
+from chalicelib.media.errors import BadMediaError
+from chalicelib.media.probe import MediaInfo, parse_header, parse_last_time
+from chalicelib.media.runner import run, workspace
+
+
+def probe(source: str, timeout_s: float = 60.0, exact: bool = True) -> MediaInfo:
+    """Header facts, with the duration measured by reading every packet when `exact`."""
+    if os.path.exists(source) and os.path.getsize(source) == 0:
+        raise BadMediaError("empty media file", detail=source)
+    info = parse_header(run(commands.header_probe(ffmpeg(), source), timeout_s, allow_failure=True).stderr)
+    if exact:
+        measured = parse_last_time(run(commands.exact_duration(ffmpeg(), source), timeout_s).stderr)
+        if measured:
+            info = MediaInfo(**{**info.__dict__, "duration_s": measured})
+    return info
+
+
+def remux_to_mp4(sources: list[str], output: str, timeout_s: float) -> MediaInfo:
+    """Stream-copy one input, or segments in order, into a faststart MP4 at `output`.
+    Written under a temporary name and renamed, so no partial MP4 is ever left."""
+    for source in sources:
+        if not os.path.exists(source) or os.path.getsize(source) == 0:
+            raise BadMediaError("missing or empty input", detail=source)
+    first = probe(sources[0], timeout_s, exact=False)
+    if first.video_codec is None and first.audio_codec is None:
+        raise BadMediaError("no audio or video stream", detail=sources[0])
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with workspace() as tmp:
+            concat = None
+            if len(sources) > 1:
+                concat = str(tmp / "segments.txt")
+                Path(concat).write_text(commands.concat_list_text([os.path.abspath(s) for s in sources]))
+            run(commands.remux_to_mp4(ffmpeg(), sources, str(partial), concat_list=concat), timeout_s)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return probe(str(target), timeout_s)

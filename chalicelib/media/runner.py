@@ -1,0 +1,63 @@
+"""The one place FFmpeg runs: a clean environment, a timeout from the deadline,
+the stderr tail in errors, and no partial output or temp file on any path."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from chalicelib.media.errors import MediaError, MediaTimeoutError
+
+STDERR_TAIL = 2000
+# Only what FFmpeg needs: chalice's test client does not export its env to children anyway.
+CLEAN_ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
+
+
+@dataclass(frozen=True)
+class Completed:
+    stdout: bytes
+    stderr: str
+
+
+def run(argv: Sequence[str], timeout_s: float, *, allow_failure: bool = False) -> Completed:
+    """Run FFmpeg; MediaTimeoutError past `timeout_s`, MediaError on a non-zero exit."""
+    if timeout_s <= 0:
+        raise MediaTimeoutError("no time left to run FFmpeg", detail=argv[0])
+    process = subprocess.Popen(  # noqa: S603 - argument lists built by commands.py, no shell
+        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=CLEAN_ENV, start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        _kill(process)
+        raise MediaTimeoutError("FFmpeg timed out", detail=f"after {timeout_s:.1f} s") from None
+    except BaseException:
+        _kill(process)
+        raise
+    text = stderr.decode("utf-8", "replace")
+    if process.returncode != 0 and not allow_failure:
+        raise MediaError("FFmpeg failed", detail=f"exit {process.returncode}: {text[-STDERR_TAIL:].strip()}")
+    return Completed(stdout, text)
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)  # FFmpeg and anything it started
+    process.communicate()
+
+
+@contextlib.contextmanager
+def workspace(prefix: str = "relay-media-") -> Iterator[Path]:
+    """A temp directory removed on every path, success or failure."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
