@@ -33,3 +33,35 @@ def remux_to_mp4(ffmpeg: str, sources: Sequence[str], output: str, *, concat_lis
 def concat_list_text(paths: Sequence[str]) -> str:
     """The concat demuxer's list file for segments played in order."""
     return "".join("file '{}'\n".format(p.replace("'", "'\\''")) for p in paths)
+
+
+def poster(ffmpeg: str, source: str, at_s: float, width: int, output: str) -> list[str]:
+    """One keyframe at or before `at_s` (input seek, keyframes only: no decode of the GOP),
+    with black-frame detection reported on stderr."""
+    return [ffmpeg, *QUIET, "-noaccurate_seek", "-skip_frame", "nokey", "-ss", f"{at_s:.3f}", "-i", source,
+            "-map", "0:v:0", "-frames:v", "1", "-vf", f"blackframe=amount=98:threshold=32,scale={width}:-2",
+            "-q:v", "3", "-f", "image2", output]
+
+
+def sprite_by_seeks(ffmpeg: str, source: str, times: Sequence[float], tile: tuple[int, int],
+                    grid: tuple[int, int], output: str) -> list[str]:
+    """Few tiles: one keyframe per input seek, all in one process, tiled."""
+    inputs: list[str] = []
+    for at in times:
+        inputs += ["-noaccurate_seek", "-skip_frame", "nokey", "-ss", f"{at:.3f}", "-i", source]
+    width, height = tile
+    scaled = ";".join(f"[{i}:v:0]trim=end_frame=1,scale={width}:{height},setsar=1[t{i}]" for i in range(len(times)))
+    joined = "".join(f"[t{i}]" for i in range(len(times)))
+    graph = f"{scaled};{joined}concat=n={len(times)}:v=1:a=0,tile={grid[0]}x{grid[1]}[out]"
+    return [ffmpeg, *QUIET, *inputs, "-filter_complex", graph, "-map", "[out]", "-frames:v", "1", "-q:v", "4",
+            "-f", "image2", output]
+
+
+def sprite_one_pass(ffmpeg: str, source: str, interval_s: float, tile: tuple[int, int], grid: tuple[int, int],
+                    output: str) -> list[str]:
+    """Many tiles: decode keyframes only, keep the first one per interval, tile."""
+    width, height = tile
+    select = f"select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,{interval_s:.3f})'"
+    graph = f"{select},scale={width}:{height},setsar=1,tile={grid[0]}x{grid[1]}"
+    return [ffmpeg, *QUIET, "-skip_frame", "nokey", "-i", source, "-map", "0:v:0", "-vf", graph,
+            "-fps_mode", "vfr", "-frames:v", "1", "-q:v", "4", "-f", "image2", output]

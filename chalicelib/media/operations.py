@@ -10,6 +10,7 @@ from chalicelib.media.binary import ffmpeg
 from chalicelib.media.errors import BadMediaError
 from chalicelib.media.probe import MediaInfo, parse_header, parse_last_time
 from chalicelib.media.runner import run, workspace
+from chalicelib.media.thumbnails import SpritePlan, plan_sprite, poster_times, webvtt
 
 
 def probe(source: str, timeout_s: float = 60.0, exact: bool = True) -> MediaInfo:
@@ -46,3 +47,50 @@ def remux_to_mp4(sources: list[str], output: str, timeout_s: float) -> MediaInfo
     finally:
         partial.unlink(missing_ok=True)
     return probe(str(target), timeout_s)
+
+
+def _publish(partial: Path, target: Path) -> None:
+    os.replace(partial, target)
+
+
+def make_poster(source: str, info: MediaInfo, output: str, width: int = 1280, timeout_s: float = 60.0) -> float:
+    """A JPEG keyframe near 10 % of the duration, skipping black frames when it can.
+    Returns the time it was taken at."""
+    if info.video_codec is None:
+        raise BadMediaError("no video stream for a poster", detail=source)
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        chosen = None
+        for at in poster_times(info.duration_s):
+            stderr = run(commands.poster(ffmpeg(), source, at, min(width, info.width or width), str(partial)),
+                         timeout_s).stderr
+            chosen = at
+            if "pblack" not in stderr:
+                break  # not a black frame: keep it (otherwise the last try stands)
+        _publish(partial, target)
+        return float(chosen or 0.0)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def make_sprite(source: str, info: MediaInfo, sprite: str, vtt: str, tile_width: int = 160,
+                timeout_s: float = 120.0) -> SpritePlan:
+    """The thumbnail sprite and its WebVTT track; few tiles by input seeks, many in one pass."""
+    if info.video_codec is None or not info.width or not info.height:
+        raise BadMediaError("no video stream for thumbnails", detail=source)
+    plan = plan_sprite(info.duration_s, info.width, info.height, tile_width)
+    tile, grid = (plan.tile_width, plan.tile_height), (plan.columns, plan.rows)
+    target = Path(sprite)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        if plan.use_seeks:
+            argv = commands.sprite_by_seeks(ffmpeg(), source, plan.times, tile, grid, str(partial))
+        else:
+            argv = commands.sprite_one_pass(ffmpeg(), source, plan.interval_s, tile, grid, str(partial))
+        run(argv, timeout_s)
+        Path(vtt).write_text(webvtt(plan, sprite_name=target.name))
+        _publish(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return plan
