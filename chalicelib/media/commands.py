@@ -65,3 +65,12 @@ def sprite_one_pass(ffmpeg: str, source: str, interval_s: float, tile: tuple[int
     graph = f"{select},scale={width}:{height},setsar=1,tile={grid[0]}x{grid[1]}"
     return [ffmpeg, *QUIET, "-skip_frame", "nokey", "-i", source, "-map", "0:v:0", "-vf", graph,
             "-fps_mode", "vfr", "-frames:v", "1", "-q:v", "4", "-f", "image2", output]
+
+
+HLS_INPUT = ("-protocol_whitelist", "file,http,https,tcp,tls,crypto", "-allowed_extensions", "ALL")
+
+
+def remux_hls_to_mp4(ffmpeg: str, playlist: str, output: str) -> list[str]:
+    """A local media playlist whose segments are URLs, stream-copied into a faststart MP4."""
+    return [ffmpeg, *QUIET, *HLS_INPUT, "-i", playlist, "-map", "0:v?", "-map", "0:a?", "-c", "copy",
+            "-bsf:a", "aac_adtstoasc", "-movflags", "+faststart", "-f", "mp4", output]

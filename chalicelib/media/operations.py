@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
-from chalicelib.media import commands
+from chalicelib.media import commands, hls
 from chalicelib.media.binary import ffmpeg
 from chalicelib.media.errors import BadMediaError
 from chalicelib.media.probe import MediaInfo, parse_header, parse_last_time
@@ -94,3 +95,42 @@ def make_sprite(source: str, info: MediaInfo, sprite: str, vtt: str, tile_width:
     finally:
         partial.unlink(missing_ok=True)
     return plan
+
+
+def remux_hls_from_s3(client: Any, bucket: str, key: str, output: str, timeout_s: float,
+                      url_ttl_s: int = 3600) -> MediaInfo:
+    """An HLS recording in S3 (master or media playlist) to a faststart MP4.
+
+    Only the chosen rendition's segments are read, each through a presigned URL,
+    so FFmpeg streams them and nothing else of the recording is downloaded."""
+    text = _read_text(client, bucket, key)
+    if hls.is_master(text):
+        key = hls.relative_key(key, hls.best_variant(text))
+        text = _read_text(client, bucket, key)
+
+    def presign(uri: str) -> str:
+        if "://" in uri:
+            return uri
+        return str(client.generate_presigned_url("get_object", ExpiresIn=url_ttl_s,
+                                                  Params={"Bucket": bucket, "Key": hls.relative_key(key, uri)}))
+
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with workspace() as tmp:
+            playlist = tmp / "media.m3u8"
+            playlist.write_text(hls.rewrite_media_playlist(text, presign))
+            run(commands.remux_hls_to_mp4(ffmpeg(), str(playlist), str(partial)), timeout_s)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return probe(str(target), timeout_s)
+
+
+def _read_text(client: Any, bucket: str, key: str) -> str:
+    from chalicelib.transfer.retry import classify
+
+    try:
+        return str(client.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8"))
+    except Exception as exc:
+        raise classify(exc, f"s3://{bucket}/{key}") from exc
