@@ -9,6 +9,7 @@ from typing import Any
 from chalicelib.media import commands, hls
 from chalicelib.media.binary import ffmpeg
 from chalicelib.media.errors import BadMediaError
+from chalicelib.media.mp4 import is_faststart
 from chalicelib.media.probe import MediaInfo, parse_header, parse_last_time
 from chalicelib.media.runner import run, workspace
 from chalicelib.media.thumbnails import SpritePlan, plan_sprite, poster_times, webvtt
@@ -24,6 +25,16 @@ def probe(source: str, timeout_s: float = 60.0, exact: bool = True) -> MediaInfo
         if measured:
             info = MediaInfo(**{**info.__dict__, "duration_s": measured})
     return info
+
+
+def to_faststart_mp4(source: str, output: str, timeout_s: float) -> tuple[str, MediaInfo]:
+    """A faststart MP4 for one input: the input itself when it already is one
+    (nothing written), else a stream-copy remux into `output`."""
+    if is_faststart(source):
+        info = probe(source, timeout_s)
+        if info.container.startswith("mov,mp4"):
+            return source, info
+    return output, remux_to_mp4([source], output, timeout_s)
 
 
 def remux_to_mp4(sources: list[str], output: str, timeout_s: float) -> MediaInfo:

@@ -77,3 +77,20 @@ def test_timeout_kills_ffmpeg_and_cleans_up(tmp_path):
         assert scratch.exists()
     assert time.monotonic() - started < 10
     assert not scratch.exists()
+
+
+def test_faststart_mp4_passes_through_and_others_are_remuxed(clips, tmp_path):
+    from chalicelib.media.mp4 import is_faststart
+    from chalicelib.media.operations import to_faststart_mp4
+    from tests.media.conftest import make
+
+    progressive = make(tmp_path / "fast.mp4", 2, extra=("-movflags", "+faststart"))
+    assert is_faststart(str(progressive)) and not is_faststart(str(clips["mp4"]))  # moov at the end
+    path, _ = to_faststart_mp4(str(progressive), str(tmp_path / "out1.mp4"), timeout_s=30)
+    assert path == str(progressive) and not (tmp_path / "out1.mp4").exists()
+    path, info = to_faststart_mp4(str(clips["mp4"]), str(tmp_path / "out2.mp4"), timeout_s=30)
+    assert path == str(tmp_path / "out2.mp4") and is_faststart(path)
+    assert info.video_codec == "h264"
+    fragmented = make(tmp_path / "frag.mp4", 2, extra=("-movflags", "frag_keyframe+empty_moov"))
+    assert not is_faststart(str(fragmented))
+    assert not is_faststart(str(clips["flv"]))
