@@ -74,3 +74,18 @@ def remux_hls_to_mp4(ffmpeg: str, playlist: str, output: str) -> list[str]:
     """A local media playlist whose segments are URLs, stream-copied into a faststart MP4."""
     return [ffmpeg, *QUIET, *HLS_INPUT, "-i", playlist, "-map", "0:v?", "-map", "0:a?", "-c", "copy",
             "-bsf:a", "aac_adtstoasc", "-movflags", "+faststart", "-f", "mp4", output]
+
+
+def fragmented_mp4_to_pipe(ffmpeg: str, sources: Sequence[str], *, concat_list: str | None = None,
+                           hls_playlist: bool = False) -> list[str]:
+    """Stream copy into fragmented MP4 on stdout: playable, but not faststart (the index
+    is spread over the fragments), which is the price of never holding the file."""
+    if concat_list:
+        inputs = ["-f", "concat", "-safe", "0", "-i", concat_list]
+    elif hls_playlist:
+        inputs = [*HLS_INPUT, "-i", sources[0]]
+    else:
+        inputs = [item for source in sources for item in ("-i", source)]
+    return [ffmpeg, *QUIET, "-fflags", "+genpts", *inputs, "-map", "0:v?", "-map", "0:a?", "-c", "copy",
+            "-bsf:a", "aac_adtstoasc", "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-f", "mp4",
+            "pipe:1"]

@@ -11,7 +11,7 @@ from chalicelib.media.binary import ffmpeg
 from chalicelib.media.errors import BadMediaError
 from chalicelib.media.mp4 import is_faststart
 from chalicelib.media.probe import MediaInfo, parse_header, parse_last_time
-from chalicelib.media.runner import run, workspace
+from chalicelib.media.runner import run, run_streaming, workspace
 from chalicelib.media.thumbnails import SpritePlan, plan_sprite, poster_times, webvtt
 
 
@@ -145,3 +145,21 @@ def _read_text(client: Any, bucket: str, key: str) -> str:
         return str(client.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8"))
     except Exception as exc:
         raise classify(exc, f"s3://{bucket}/{key}") from exc
+
+
+def stream_to_archive(sources: list[str], destination: Any, *, identity: str, timeout_s: float,
+                      hls_playlist: bool = False, config: Any = None) -> int:
+    """Remux to fragmented MP4 straight into a multipart upload: no file of the
+    recording's size is ever written. Returns the bytes archived."""
+    from chalicelib.transfer.engine import TransferConfig
+    from chalicelib.transfer.streaming import upload_stream
+
+    with workspace() as tmp:
+        concat = None
+        if len(sources) > 1:
+            concat = str(tmp / "segments.txt")
+            Path(concat).write_text(commands.concat_list_text([os.path.abspath(s) for s in sources]))
+        argv = commands.fragmented_mp4_to_pipe(ffmpeg(), sources, concat_list=concat, hls_playlist=hls_playlist)
+        return run_streaming(argv, timeout_s, lambda pipe, finished: upload_stream(
+            pipe, destination, identity=identity, source_uri=sources[0], config=config or TransferConfig(),
+            before_complete=finished))

@@ -9,12 +9,15 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, TypeVar, cast
 
 from chalicelib.media.errors import MediaError, MediaTimeoutError
 
+T = TypeVar("T")
 STDERR_TAIL = 2000
 # Only what FFmpeg needs: chalice's test client does not export its env to children anyway.
 CLEAN_ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
@@ -61,3 +64,44 @@ def workspace(prefix: str = "relay-media-") -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def run_streaming(argv: Sequence[str], timeout_s: float,
+                  consume: Callable[[BinaryIO, Callable[[], None]], T]) -> T:
+    """Run FFmpeg writing to stdout; `consume(pipe, finished)` reads the pipe and
+    calls `finished()` before it commits anything: that waits for FFmpeg and raises
+    if it failed or timed out. FFmpeg is killed if `consume` fails."""
+    if timeout_s <= 0:
+        raise MediaTimeoutError("no time left to run FFmpeg", detail=argv[0])
+    with tempfile.TemporaryFile() as errors:  # stderr to a file: a full pipe would stall FFmpeg
+        process = subprocess.Popen(  # noqa: S603 - argument lists built by commands.py, no shell
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors, env=CLEAN_ENV,
+            start_new_session=True)
+        timer = threading.Timer(timeout_s, lambda: _signal_group(process))
+
+        def finished() -> None:
+            process.wait()
+            if process.returncode == -signal.SIGKILL:
+                raise MediaTimeoutError("FFmpeg timed out", detail=f"after {timeout_s:.1f} s")
+            if process.returncode != 0:
+                errors.seek(0)
+                text = errors.read().decode("utf-8", "replace")
+                raise MediaError("FFmpeg failed", detail=f"exit {process.returncode}: {text[-STDERR_TAIL:].strip()}")
+
+        timer.start()
+        try:
+            assert process.stdout is not None
+            result = consume(cast(BinaryIO, process.stdout), finished)
+            finished()
+            return result
+        except BaseException:
+            _signal_group(process)
+            process.wait()
+            raise
+        finally:
+            timer.cancel()
+
+
+def _signal_group(process: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)

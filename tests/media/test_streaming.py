@@ -1,0 +1,62 @@
+"""The streaming path: FFmpeg's fragmented MP4 on a pipe, straight into a multipart
+upload on the Vultr emulator, with no temp file of the recording's size."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from chalicelib.media.budget import needs_streaming
+from chalicelib.media.errors import MediaError
+from chalicelib.media.operations import probe, stream_to_archive
+from chalicelib.transfer.destination import Destination
+from chalicelib.transfer.engine import TransferConfig
+from chalicelib.transfer.locations import transfer_client
+from chalicelib.transfer.plan import MIB
+from tests.media.conftest import make
+
+
+def test_budget_decides_streaming():
+    assert needs_streaming(1, 0)
+    assert not needs_streaming(100 * MIB, 512)
+    assert needs_streaming(300 * MIB, 512)
+
+
+@pytest.fixture
+def destination(emulators) -> Destination:
+    return Destination(transfer_client(4), emulators.settings.vultr_bucket, f"recordings/{uuid.uuid4().hex}.mp4")
+
+
+def test_streamed_recording_is_a_playable_mp4_in_the_archive(destination, tmp_path, monkeypatch):
+    source = make(tmp_path / "rec.flv", 12, extra=("-vf", "noise=alls=80:allf=t+u", "-crf", "10"))  # > 8 MiB
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    config = TransferConfig(workers=2, target_part_size=8 * MIB)
+    size = stream_to_archive([str(source)], destination, identity="rec-1", timeout_s=60, config=config)
+    largest_temp = max((f.stat().st_size for f in scratch.rglob("*") if f.is_file()), default=0)
+    assert largest_temp < 64 * 1024  # at most FFmpeg's stderr, never the recording
+    archived = tmp_path / "archived.mp4"
+    answer = destination.client.get_object(Bucket=destination.bucket, Key=destination.key)
+    archived.write_bytes(answer["Body"].read())
+    assert archived.stat().st_size == size > 8 * MIB
+    info = probe(str(archived))
+    assert (info.video_codec, info.audio_codec) == ("h264", "aac")
+    assert abs(info.duration_s - 12.0) <= 0.1
+    uploads = destination.client.list_multipart_uploads(Bucket=destination.bucket).get("Uploads", [])
+    assert all(u["Key"] != destination.key for u in uploads)
+
+
+def test_corrupt_input_on_the_streaming_path_aborts_and_leaves_nothing(destination, tmp_path):
+    bad = tmp_path / "bad.flv"
+    bad.write_bytes(os.urandom(100_000))
+    with pytest.raises(MediaError):
+        stream_to_archive([str(bad)], destination, identity="bad", timeout_s=30)
+    assert destination.head() is None
+    uploads = destination.client.list_multipart_uploads(Bucket=destination.bucket).get("Uploads", [])
+    assert all(u["Key"] != destination.key for u in uploads)
