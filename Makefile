@@ -8,7 +8,7 @@ STAGE ?= dev
 OUT := out/$(STAGE)
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test lint typecheck package pytest bench bench-deps clean
+.PHONY: run test lint typecheck package layer pytest bench bench-deps clean
 
 ## run: the whole service locally on embedded emulators, until Ctrl-C
 run: $(STAMP)
@@ -33,6 +33,10 @@ package: $(STAMP)
 	rm -rf $(OUT)
 	$(BIN)/chalice package --stage $(STAGE) --merge-template infra/resources.json $(OUT)
 	$(BIN)/cfn-lint $(OUT)/sam.json
+
+## layer: FFmpeg layers for x86_64 and arm64 (layers/ffmpeg/dist/), size-checked
+layer: $(STAMP)
+	$(BIN)/python layers/ffmpeg/build.py
 
 pytest: $(STAMP)
 	$(BIN)/pytest
