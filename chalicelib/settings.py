@@ -45,6 +45,7 @@ class Settings:
     transfer_workers: int
     transfer_part_mib: int
     transfer_integrity: str
+    ephemeral_budget_mb: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -75,6 +76,7 @@ class Settings:
             transfer_workers=int(env.get("TRANSFER_WORKERS", "4")),
             transfer_part_mib=int(env.get("TRANSFER_PART_SIZE_MIB", "16")),
             transfer_integrity=env.get("TRANSFER_INTEGRITY", "auto"),
+            ephemeral_budget_mb=int(env.get("EPHEMERAL_BUDGET_MB", "8192")),
         )
 
 
