@@ -50,7 +50,9 @@ def sprite_by_seeks(ffmpeg: str, source: str, times: Sequence[float], tile: tupl
     for at in times:
         inputs += ["-noaccurate_seek", "-skip_frame", "nokey", "-ss", f"{at:.3f}", "-i", source]
     width, height = tile
-    scaled = ";".join(f"[{i}:v:0]trim=end_frame=1,scale={width}:{height},setsar=1[t{i}]" for i in range(len(times)))
+    # setpts=N: one-frame segments from different seek points need fresh timestamps for concat.
+    scaled = ";".join(f"[{i}:v:0]trim=end_frame=1,setpts=N,scale={width}:{height},setsar=1[t{i}]"
+                      for i in range(len(times)))
     joined = "".join(f"[t{i}]" for i in range(len(times)))
     graph = f"{scaled};{joined}concat=n={len(times)}:v=1:a=0,tile={grid[0]}x{grid[1]}[out]"
     return [ffmpeg, *QUIET, *inputs, "-filter_complex", graph, "-map", "[out]", "-frames:v", "1", "-q:v", "4",

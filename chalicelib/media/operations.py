@@ -163,3 +163,28 @@ def stream_to_archive(sources: list[str], destination: Any, *, identity: str, ti
         return run_streaming(argv, timeout_s, lambda pipe, finished: upload_stream(
             pipe, destination, identity=identity, source_uri=sources[0], config=config or TransferConfig(),
             before_complete=finished))
+
+
+def archive_mp4(sources: list[str], destination: Any, *, identity: str, budget_mb: int, timeout_s: float,
+                scratch: str, config: Any = None) -> tuple[str, int]:
+    """Put a faststart MP4 of `sources` at `destination`: remux on local disk and
+    upload with the transfer engine when input plus output fit `budget_mb`, else
+    stream fragmented MP4 straight into the archive. Returns (path taken, bytes)."""
+    from chalicelib.media.budget import needs_streaming
+    from chalicelib.transfer.checkpoint import MemoryCheckpoints
+    from chalicelib.transfer.engine import Copier, TransferConfig
+    from chalicelib.transfer.sources import FileSource
+
+    config = config or TransferConfig()
+    if needs_streaming(sum(os.path.getsize(s) for s in sources), budget_mb):
+        return "streamed", stream_to_archive(sources, destination, identity=identity, timeout_s=timeout_s,
+                                             config=config)
+    local = os.path.join(scratch, "recording.mp4")
+    path, _ = to_faststart_mp4(sources[0], local, timeout_s) if len(sources) == 1 else (
+        local, remux_to_mp4(sources, local, timeout_s))
+    try:
+        Copier(FileSource(path), destination, MemoryCheckpoints(), config=config).run()
+        return "remuxed", os.path.getsize(path)
+    finally:
+        if path == local:
+            Path(local).unlink(missing_ok=True)

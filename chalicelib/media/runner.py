@@ -105,3 +105,8 @@ def run_streaming(argv: Sequence[str], timeout_s: float,
 def _signal_group(process: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
+
+
+def timeout_from(remaining_ms: int, margin_s: float = 30.0, cap_s: float = 900.0) -> float:
+    """FFmpeg's time budget from a Lambda's `get_remaining_time_in_millis()`."""
+    return max(0.0, min(cap_s, remaining_ms / 1000 - margin_s))

@@ -94,3 +94,11 @@ def test_faststart_mp4_passes_through_and_others_are_remuxed(clips, tmp_path):
     fragmented = make(tmp_path / "frag.mp4", 2, extra=("-movflags", "frag_keyframe+empty_moov"))
     assert not is_faststart(str(fragmented))
     assert not is_faststart(str(clips["flv"]))
+
+
+def test_video_only_input_remuxes(tmp_path):
+    from tests.media.conftest import make
+
+    silent = make(tmp_path / "silent.flv", 2, audio=False)
+    info = remux_to_mp4([str(silent)], str(tmp_path / "v.mp4"), timeout_s=60)
+    assert (info.video_codec, info.audio_codec) == ("h264", None)

@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib.media.budget import needs_streaming
 from chalicelib.media.errors import MediaError
-from chalicelib.media.operations import probe, stream_to_archive
+from chalicelib.media.operations import archive_mp4, probe, stream_to_archive
 from chalicelib.transfer.destination import Destination
 from chalicelib.transfer.engine import TransferConfig
 from chalicelib.transfer.locations import transfer_client
@@ -60,3 +60,26 @@ def test_corrupt_input_on_the_streaming_path_aborts_and_leaves_nothing(destinati
     assert destination.head() is None
     uploads = destination.client.list_multipart_uploads(Bucket=destination.bucket).get("Uploads", [])
     assert all(u["Key"] != destination.key for u in uploads)
+
+
+@pytest.mark.parametrize(("budget_mb", "expected"), [(0, "streamed"), (1024, "remuxed")])
+def test_budget_picks_the_path_and_both_archive_a_playable_mp4(destination, tmp_path, budget_mb, expected):
+    source = make(tmp_path / "rec.flv", 4)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    path, size = archive_mp4([str(source)], destination, identity="rec-2", budget_mb=budget_mb, timeout_s=60,
+                             scratch=str(scratch))
+    assert path == expected
+    archived = tmp_path / "archived.mp4"
+    archived.write_bytes(destination.client.get_object(Bucket=destination.bucket, Key=destination.key)["Body"].read())
+    assert archived.stat().st_size == size
+    assert abs(probe(str(archived)).duration_s - 4.0) <= 0.1
+    assert list(scratch.iterdir()) == []
+
+
+def test_timeout_follows_the_lambda_deadline():
+    from chalicelib.media.runner import timeout_from
+
+    assert timeout_from(300_000) == 270.0
+    assert timeout_from(10_000) == 0.0
+    assert timeout_from(3_600_000) == 900.0

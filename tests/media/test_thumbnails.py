@@ -81,3 +81,11 @@ def test_audio_only_has_no_thumbnails(clips, tmp_path):
     info = probe(str(clips["audio_only"]))
     with pytest.raises(BadMediaError, match="no video"):
         make_sprite(str(clips["audio_only"]), info, str(tmp_path / "s.jpg"), str(tmp_path / "t.vtt"))
+
+
+def test_sprite_by_seeks_with_several_tiles(tmp_path):
+    source = make(tmp_path / "one-minute.mp4", 60, audio=False, extra=("-s", "320x180", "-g", "60"))
+    info = probe(str(source))
+    plan = make_sprite(str(source), info, str(tmp_path / "sprite.jpg"), str(tmp_path / "t.vtt"), tile_width=80)
+    assert plan.use_seeks and plan.count == 6
+    assert jpeg_size(tmp_path / "sprite.jpg") == (6 * 80, 44)
