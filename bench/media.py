@@ -59,10 +59,12 @@ def bare_remux(source: Path, output: Path, hls: bool) -> None:
 
 
 def api_remux(source: Path, output: Path, hls: bool) -> None:
+    """Our API end to end: probe the input, remux, probe the output (duration from the run)."""
     if hls:
         from chalicelib.media.runner import run
 
         run(commands.remux_hls_to_mp4(ffmpeg(), str(source), str(output)), 3600)  # local playlist: same runner
+        probe(str(output), exact=False)
     else:
         remux_to_mp4([str(source)], str(output), timeout_s=3600)
 

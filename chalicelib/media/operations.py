@@ -54,11 +54,17 @@ def remux_to_mp4(sources: list[str], output: str, timeout_s: float) -> MediaInfo
             if len(sources) > 1:
                 concat = str(tmp / "segments.txt")
                 Path(concat).write_text(commands.concat_list_text([os.path.abspath(s) for s in sources]))
-            run(commands.remux_to_mp4(ffmpeg(), sources, str(partial), concat_list=concat), timeout_s)
+            stderr = run(commands.remux_to_mp4(ffmpeg(), sources, str(partial), concat_list=concat), timeout_s).stderr
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
-    return probe(str(target), timeout_s)
+    return _with_written_duration(probe(str(target), timeout_s, exact=False), stderr)
+
+
+def _with_written_duration(info: MediaInfo, stderr: str) -> MediaInfo:
+    """The remux's own last `time=` is the exact duration written: no second read of the file."""
+    written = parse_last_time(stderr)
+    return MediaInfo(**{**info.__dict__, "duration_s": written}) if written else info
 
 
 def _publish(partial: Path, target: Path) -> None:
@@ -131,11 +137,11 @@ def remux_hls_from_s3(client: Any, bucket: str, key: str, output: str, timeout_s
         with workspace() as tmp:
             playlist = tmp / "media.m3u8"
             playlist.write_text(hls.rewrite_media_playlist(text, presign))
-            run(commands.remux_hls_to_mp4(ffmpeg(), str(playlist), str(partial)), timeout_s)
+            stderr = run(commands.remux_hls_to_mp4(ffmpeg(), str(playlist), str(partial)), timeout_s).stderr
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
-    return probe(str(target), timeout_s)
+    return _with_written_duration(probe(str(target), timeout_s, exact=False), stderr)
 
 
 def _read_text(client: Any, bucket: str, key: str) -> str:
