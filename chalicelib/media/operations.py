@@ -11,7 +11,7 @@ from chalicelib.media.binary import ffmpeg
 from chalicelib.media.errors import BadMediaError
 from chalicelib.media.mp4 import is_faststart
 from chalicelib.media.probe import MediaInfo, parse_header, parse_last_time
-from chalicelib.media.runner import run, run_streaming, workspace
+from chalicelib.media.runner import published, run, run_streaming, workspace
 from chalicelib.media.thumbnails import SpritePlan, plan_sprite, poster_times, webvtt
 
 
@@ -46,19 +46,19 @@ def remux_to_mp4(sources: list[str], output: str, timeout_s: float) -> MediaInfo
     first = probe(sources[0], timeout_s, exact=False)
     if first.video_codec is None and first.audio_codec is None:
         raise BadMediaError("no audio or video stream", detail=sources[0])
-    target = Path(output)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        with workspace() as tmp:
-            concat = None
-            if len(sources) > 1:
-                concat = str(tmp / "segments.txt")
-                Path(concat).write_text(commands.concat_list_text([os.path.abspath(s) for s in sources]))
-            stderr = run(commands.remux_to_mp4(ffmpeg(), sources, str(partial), concat_list=concat), timeout_s).stderr
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-    return _with_written_duration(probe(str(target), timeout_s, exact=False), stderr)
+    with workspace() as tmp, published(output) as partial:
+        argv = commands.remux_to_mp4(ffmpeg(), sources, str(partial), concat_list=_concat_list(tmp, sources))
+        stderr = run(argv, timeout_s).stderr
+    return _with_written_duration(probe(output, timeout_s, exact=False), stderr)
+
+
+def _concat_list(tmp: Path, sources: list[str]) -> str | None:
+    """The concat demuxer's list file when there are several segments, else None."""
+    if len(sources) < 2:
+        return None
+    path = tmp / "segments.txt"
+    path.write_text(commands.concat_list_text([os.path.abspath(s) for s in sources]))
+    return str(path)
 
 
 def _with_written_duration(info: MediaInfo, stderr: str) -> MediaInfo:
@@ -67,29 +67,20 @@ def _with_written_duration(info: MediaInfo, stderr: str) -> MediaInfo:
     return MediaInfo(**{**info.__dict__, "duration_s": written}) if written else info
 
 
-def _publish(partial: Path, target: Path) -> None:
-    os.replace(partial, target)
-
-
 def make_poster(source: str, info: MediaInfo, output: str, width: int = 1280, timeout_s: float = 60.0) -> float:
     """A JPEG keyframe near 10 % of the duration, skipping black frames when it can.
     Returns the time it was taken at."""
     if info.video_codec is None:
         raise BadMediaError("no video stream for a poster", detail=source)
-    target = Path(output)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        chosen = None
+    chosen = 0.0
+    with published(output) as partial:
         for at in poster_times(info.duration_s):
             stderr = run(commands.poster(ffmpeg(), source, at, min(width, info.width or width), str(partial)),
                          timeout_s).stderr
             chosen = at
             if "pblack" not in stderr:
                 break  # not a black frame: keep it (otherwise the last try stands)
-        _publish(partial, target)
-        return float(chosen or 0.0)
-    finally:
-        partial.unlink(missing_ok=True)
+    return chosen
 
 
 def make_sprite(source: str, info: MediaInfo, sprite: str, vtt: str, tile_width: int = 160,
@@ -99,18 +90,13 @@ def make_sprite(source: str, info: MediaInfo, sprite: str, vtt: str, tile_width:
         raise BadMediaError("no video stream for thumbnails", detail=source)
     plan = plan_sprite(info.duration_s, info.width, info.height, tile_width)
     tile, grid = (plan.tile_width, plan.tile_height), (plan.columns, plan.rows)
-    target = Path(sprite)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
+    with published(sprite) as partial:
         if plan.use_seeks:
             argv = commands.sprite_by_seeks(ffmpeg(), source, plan.times, tile, grid, str(partial))
         else:
             argv = commands.sprite_one_pass(ffmpeg(), source, plan.interval_s, tile, grid, str(partial))
         run(argv, timeout_s)
-        Path(vtt).write_text(webvtt(plan, sprite_name=target.name))
-        _publish(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+        Path(vtt).write_text(webvtt(plan, sprite_name=Path(sprite).name))
     return plan
 
 
@@ -131,17 +117,11 @@ def remux_hls_from_s3(client: Any, bucket: str, key: str, output: str, timeout_s
         return str(client.generate_presigned_url("get_object", ExpiresIn=url_ttl_s,
                                                   Params={"Bucket": bucket, "Key": hls.relative_key(key, uri)}))
 
-    target = Path(output)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        with workspace() as tmp:
-            playlist = tmp / "media.m3u8"
-            playlist.write_text(hls.rewrite_media_playlist(text, presign))
-            stderr = run(commands.remux_hls_to_mp4(ffmpeg(), str(playlist), str(partial)), timeout_s).stderr
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
-    return _with_written_duration(probe(str(target), timeout_s, exact=False), stderr)
+    with workspace() as tmp, published(output) as partial:
+        playlist = tmp / "media.m3u8"
+        playlist.write_text(hls.rewrite_media_playlist(text, presign))
+        stderr = run(commands.remux_hls_to_mp4(ffmpeg(), str(playlist), str(partial)), timeout_s).stderr
+    return _with_written_duration(probe(output, timeout_s, exact=False), stderr)
 
 
 def _read_text(client: Any, bucket: str, key: str) -> str:
@@ -161,11 +141,8 @@ def stream_to_archive(sources: list[str], destination: Any, *, identity: str, ti
     from chalicelib.transfer.streaming import upload_stream
 
     with workspace() as tmp:
-        concat = None
-        if len(sources) > 1:
-            concat = str(tmp / "segments.txt")
-            Path(concat).write_text(commands.concat_list_text([os.path.abspath(s) for s in sources]))
-        argv = commands.fragmented_mp4_to_pipe(ffmpeg(), sources, concat_list=concat, hls_playlist=hls_playlist)
+        argv = commands.fragmented_mp4_to_pipe(ffmpeg(), sources, concat_list=_concat_list(tmp, sources),
+                                               hls_playlist=hls_playlist)
         return run_streaming(argv, timeout_s, lambda pipe, finished: upload_stream(
             pipe, destination, identity=identity, source_uri=sources[0], config=config or TransferConfig(),
             before_complete=finished))

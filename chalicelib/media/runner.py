@@ -110,3 +110,16 @@ def _signal_group(process: subprocess.Popen[bytes]) -> None:
 def timeout_from(remaining_ms: int, margin_s: float = 30.0, cap_s: float = 900.0) -> float:
     """FFmpeg's time budget from a Lambda's `get_remaining_time_in_millis()`."""
     return max(0.0, min(cap_s, remaining_ms / 1000 - margin_s))
+
+
+@contextlib.contextmanager
+def published(output: str) -> Iterator[Path]:
+    """A hidden partial path beside `output`: renamed into place when the block
+    succeeds, removed when it fails, so no half-written file is ever visible."""
+    target = Path(output)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        yield partial
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
