@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from chalicelib.media import commands, hls
 from chalicelib.media.binary import ffmpeg
-from chalicelib.media.errors import BadMediaError
+from chalicelib.media.errors import BadMediaError, MediaError
 from chalicelib.media.mp4 import is_faststart
 from chalicelib.media.probe import MediaInfo, parse_header, parse_last_time
-from chalicelib.media.runner import published, run, run_streaming, workspace
+from chalicelib.media.runner import STDERR_TAIL, published, run, run_streaming, workspace
 from chalicelib.media.thumbnails import SpritePlan, plan_sprite, poster_times, webvtt
 
 
@@ -23,7 +24,7 @@ def probe(source: str, timeout_s: float = 60.0, exact: bool = True) -> MediaInfo
     if exact:
         measured = parse_last_time(run(commands.exact_duration(ffmpeg(), source), timeout_s).stderr)
         if measured:
-            info = MediaInfo(**{**info.__dict__, "duration_s": measured})
+            info = replace(info, duration_s=measured)
     return info
 
 
@@ -43,13 +44,22 @@ def remux_to_mp4(sources: list[str], output: str, timeout_s: float) -> MediaInfo
     for source in sources:
         if not os.path.exists(source) or os.path.getsize(source) == 0:
             raise BadMediaError("missing or empty input", detail=source)
-    first = probe(sources[0], timeout_s, exact=False)
-    if first.video_codec is None and first.audio_codec is None:
-        raise BadMediaError("no audio or video stream", detail=sources[0])
     with workspace() as tmp, published(output) as partial:
-        argv = commands.remux_to_mp4(ffmpeg(), sources, str(partial), concat_list=_concat_list(tmp, sources))
-        stderr = run(argv, timeout_s).stderr
-    return _with_written_duration(probe(output, timeout_s, exact=False), stderr)
+        return _remux(commands.remux_to_mp4(ffmpeg(), sources, str(partial), concat_list=_concat_list(tmp, sources)),
+                      timeout_s)
+
+
+def _remux(argv: list[str], timeout_s: float) -> MediaInfo:
+    """Run one remux and describe its output from its own stderr (the input's header
+    and the last `time=` written), so no second FFmpeg has to read either file."""
+    done = run(argv, timeout_s, allow_failure=True)
+    facts = parse_header(done.stderr)  # BadMediaError naming why, if the input was unreadable
+    if done.returncode != 0:
+        raise MediaError("FFmpeg failed", detail=f"exit {done.returncode}: {done.stderr[-STDERR_TAIL:].strip()}")
+    if facts.video_codec is None and facts.audio_codec is None:
+        raise BadMediaError("no audio or video stream", detail=argv[-1])
+    written = parse_last_time(done.stderr)
+    return replace(facts, container="mp4", duration_s=written if written else facts.duration_s)
 
 
 def _concat_list(tmp: Path, sources: list[str]) -> str | None:
@@ -59,12 +69,6 @@ def _concat_list(tmp: Path, sources: list[str]) -> str | None:
     path = tmp / "segments.txt"
     path.write_text(commands.concat_list_text([os.path.abspath(s) for s in sources]))
     return str(path)
-
-
-def _with_written_duration(info: MediaInfo, stderr: str) -> MediaInfo:
-    """The remux's own last `time=` is the exact duration written: no second read of the file."""
-    written = parse_last_time(stderr)
-    return MediaInfo(**{**info.__dict__, "duration_s": written}) if written else info
 
 
 def make_poster(source: str, info: MediaInfo, output: str, width: int = 1280, timeout_s: float = 60.0) -> float:
@@ -120,8 +124,7 @@ def remux_hls_from_s3(client: Any, bucket: str, key: str, output: str, timeout_s
     with workspace() as tmp, published(output) as partial:
         playlist = tmp / "media.m3u8"
         playlist.write_text(hls.rewrite_media_playlist(text, presign))
-        stderr = run(commands.remux_hls_to_mp4(ffmpeg(), str(playlist), str(partial)), timeout_s).stderr
-    return _with_written_duration(probe(output, timeout_s, exact=False), stderr)
+        return _remux(commands.remux_hls_to_mp4(ffmpeg(), str(playlist), str(partial)), timeout_s)
 
 
 def _read_text(client: Any, bucket: str, key: str) -> str:

@@ -27,6 +27,7 @@ CLEAN_ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
 class Completed:
     stdout: bytes
     stderr: str
+    returncode: int
 
 
 def run(argv: Sequence[str], timeout_s: float, *, allow_failure: bool = False) -> Completed:
@@ -47,7 +48,7 @@ def run(argv: Sequence[str], timeout_s: float, *, allow_failure: bool = False) -
     text = stderr.decode("utf-8", "replace")
     if process.returncode != 0 and not allow_failure:
         raise MediaError("FFmpeg failed", detail=f"exit {process.returncode}: {text[-STDERR_TAIL:].strip()}")
-    return Completed(stdout, text)
+    return Completed(stdout, text, process.returncode)
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
