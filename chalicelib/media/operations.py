@@ -121,10 +121,16 @@ def remux_hls_from_s3(client: Any, bucket: str, key: str, output: str, timeout_s
         return str(client.generate_presigned_url("get_object", ExpiresIn=url_ttl_s,
                                                   Params={"Bucket": bucket, "Key": hls.relative_key(key, uri)}))
 
-    with workspace() as tmp, published(output) as partial:
+    with workspace() as tmp:
         playlist = tmp / "media.m3u8"
         playlist.write_text(hls.rewrite_media_playlist(text, presign))
-        return _remux(commands.remux_hls_to_mp4(ffmpeg(), str(playlist), str(partial)), timeout_s)
+        return remux_playlist_to_mp4(str(playlist), output, timeout_s)
+
+
+def remux_playlist_to_mp4(playlist: str, output: str, timeout_s: float) -> MediaInfo:
+    """A media playlist (local file; segments local or URLs) into a faststart MP4."""
+    with published(output) as partial:
+        return _remux(commands.remux_hls_to_mp4(ffmpeg(), playlist, str(partial)), timeout_s)
 
 
 def _read_text(client: Any, bucket: str, key: str) -> str:
