@@ -79,9 +79,11 @@ def reset() -> None:
     secrets.reset()
 
 
-# Errors that mean our request was wrong: a bug to surface, not an outage to retry.
-REQUEST_BUGS = frozenset({"ValidationException", "SerializationException", "InvalidParameterValue",
-                          "InvalidParameterCombination", "MissingParameter", "InvalidArgument"})
+# Errors that are not outages, passed through as they are: our request was wrong (a bug to
+# surface), or a condition we wrote did not hold (an answer the caller handles).
+PASS_THROUGH = frozenset({"ValidationException", "SerializationException", "InvalidParameterValue",
+                          "InvalidParameterCombination", "MissingParameter", "InvalidArgument",
+                          "ConditionalCheckFailedException"})
 
 
 @contextlib.contextmanager
@@ -94,7 +96,7 @@ def unavailable_on_error(what: str) -> Iterator[None]:
         yield
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
-        if code in REQUEST_BUGS:
+        if code in PASS_THROUGH:
             raise
         raise UnavailableError(f"{what} failed", detail=code or type(exc).__name__) from exc
     except BotoCoreError as exc:
