@@ -60,6 +60,36 @@ class Recordings:
             raise
         return True
 
+    def advance(self, recording_id: str, target: Status, **attributes: str) -> bool:
+        """Move an existing recording forward to `target` (the pipeline's own steps),
+        setting string `attributes` with it; False when it would not move forward."""
+        from botocore.exceptions import ClientError
+
+        now = _now()
+        names = {"#status": "status", "#rank": "rank", **{f"#a{i}": k for i, k in enumerate(attributes)}}
+        values: dict[str, Any] = {
+            ":status": {"S": str(target)}, ":rank": {"N": str(RANK[target])}, ":now": {"S": now},
+            ":g2": {"S": f"STATUS#{target}"}, ":processed": {"S": str(Status.PROCESSED)},
+            ":failed": {"S": str(Status.FAILED)},
+            **{f":a{i}": {"S": v} for i, v in enumerate(attributes.values())},
+        }
+        extra = "".join(f", #a{i} = :a{i}" for i in range(len(attributes)))
+        forward = "(NOT #status IN (:processed, :failed))" if target is Status.FAILED else \
+            "(#rank < :rank AND NOT #status IN (:processed, :failed))"
+        try:
+            with clients.unavailable_on_error("catalog"):
+                clients.aws("dynamodb").update_item(
+                    TableName=self.table, Key={"pk": {"S": recording_id}, "sk": {"S": "META"}},
+                    UpdateExpression=f"SET #status = :status, #rank = :rank, updated_at = :now, gsi2pk = :g2,"
+                                     f" gsi2sk = :now{extra}",
+                    ConditionExpression=f"attribute_exists(pk) AND {forward}",
+                    ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def get(self, recording_id: str) -> dict[str, Any] | None:
         with clients.unavailable_on_error("catalog"):
             item = clients.aws("dynamodb").get_item(
