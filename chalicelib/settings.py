@@ -46,6 +46,7 @@ class Settings:
     transfer_part_mib: int
     transfer_integrity: str
     ephemeral_budget_mb: int
+    outbound_webhook_url: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -77,6 +78,7 @@ class Settings:
             transfer_part_mib=int(env.get("TRANSFER_PART_SIZE_MIB", "16")),
             transfer_integrity=env.get("TRANSFER_INTEGRITY", "auto"),
             ephemeral_budget_mb=int(env.get("EPHEMERAL_BUDGET_MB", "8192")),
+            outbound_webhook_url=env.get("OUTBOUND_WEBHOOK_URL", ""),
         )
 
 

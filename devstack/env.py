@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -51,8 +52,11 @@ def service_environment(base: Mapping[str, str]) -> dict[str, str]:
 
 
 def secret_values(base: Mapping[str, str]) -> dict[str, str]:
-    """Each secret from the caller's environment, else a fresh random one for this run."""
-    return {name: base.get(name) or secrets.token_urlsafe(24) for name in SECRET_NAMES}
+    """Each secret from the caller's environment, else a fresh random one for this run
+    (the outbound webhook secret in Standard Webhooks' `whsec_` + base64 form)."""
+    fresh = {name: secrets.token_urlsafe(24) for name in SECRET_NAMES}
+    fresh["OUTBOUND_WEBHOOK_SECRET"] = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+    return {name: base.get(name) or fresh[name] for name in SECRET_NAMES}
 
 
 def write_env_file(path: Path, values: Mapping[str, str]) -> None:

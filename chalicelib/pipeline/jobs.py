@@ -30,7 +30,8 @@ def unregister(kind: str) -> None:
 
 def run_job(job: Job) -> None:
     """Run one job; an unknown kind can never succeed, so it is a give-up."""
-    import chalicelib.pipeline.events  # noqa: F401 - registers its job kinds on first use
+    import chalicelib.pipeline.events
+    import chalicelib.pipeline.outbound  # noqa: F401
 
     kind = job.get("kind")
     handler = _HANDLERS.get(kind) if isinstance(kind, str) else None

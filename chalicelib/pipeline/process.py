@@ -19,9 +19,11 @@ from chalicelib import clients
 from chalicelib.catalog.recordings import Recordings
 from chalicelib.catalog.states import Status
 from chalicelib.errors import GiveUpError
+from chalicelib.events import ErrorInfo, EventType
 from chalicelib.observability import logger
 from chalicelib.pipeline.jobs import register
 from chalicelib.pipeline.layout import ArchiveLayout
+from chalicelib.pipeline.outbound import emit, own_event
 from chalicelib.settings import get_settings
 
 TIMEOUT_S = 840.0
@@ -49,7 +51,9 @@ def process_recording(job: dict[str, Any]) -> None:
     try:
         _process(recordings, recording_id, item)
     except GiveUpError as exc:
-        recordings.advance(recording_id, Status.FAILED, last_error=str(exc)[:1000])
+        if recordings.advance(recording_id, Status.FAILED, last_error=str(exc)[:1000]):
+            emit(own_event(EventType.RECORDING_FAILED, recording_id, json.loads(item["facts"]),
+                           error=ErrorInfo(code=type(exc).__name__, message=str(exc)[:1000])))
         raise
 
 
@@ -83,7 +87,8 @@ def _process(recordings: Recordings, recording_id: str, item: dict[str, Any]) ->
                     timeout_s=TIMEOUT_S, scratch=scratch, config=config)
         archived_url = vultr.generate_presigned_url("get_object", ExpiresIn=3600,
                                                     Params={"Bucket": settings.vultr_bucket, "Key": layout.mp4})
-        recordings.advance(recording_id, Status.ARCHIVED, archive_key=layout.mp4)
+        if recordings.advance(recording_id, Status.ARCHIVED, archive_key=layout.mp4):
+            emit(own_event(EventType.RECORDING_ARCHIVED, recording_id, facts))
         info = probe(archived_url, TIMEOUT_S)
         make_poster(archived_url, info, str(Path(scratch) / "poster.jpg"))
         make_sprite(archived_url, info, str(Path(scratch) / "sprite.jpg"), str(Path(scratch) / "thumbnails.vtt"))
@@ -96,8 +101,9 @@ def _process(recordings: Recordings, recording_id: str, item: dict[str, Any]) ->
             body = (Path(scratch) / name).read_bytes()
             vultr.put_object(Bucket=settings.vultr_bucket, Key=layout.key(name), Body=body,
                              ContentType=CONTENT_TYPES[os.path.splitext(name)[1]])
-    recordings.advance(recording_id, Status.PROCESSED, duration_s=f"{info.duration_s:.3f}",
-                       manifest_key=layout.manifest)
+    if recordings.advance(recording_id, Status.PROCESSED, duration_s=f"{info.duration_s:.3f}",
+                          manifest_key=layout.manifest):
+        emit(own_event(EventType.RECORDING_PROCESSED, recording_id, facts))
     logger.info("recording processed", extra={"recording_id": recording_id, "duration_s": info.duration_s})
 
 

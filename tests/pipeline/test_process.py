@@ -38,7 +38,7 @@ def archived(emulators, key: str, tmp_path) -> str:
 
 
 @pytest.mark.parametrize("server", ["nginx-rtmp", "srs"])
-def test_flv_in_the_ingest_bucket_becomes_a_processed_recording(emulators, tmp_path, server):
+def test_flv_in_the_ingest_bucket_becomes_a_processed_recording(emulators, tmp_path, server, relay_events):
     flv = make(tmp_path / "rec.flv", 5)
     key = f"{server}/live/cam-{uuid.uuid4().hex[:6]}/rec-1.flv"
     clients.aws("s3").upload_file(str(flv), emulators.settings.ingest_bucket, key)
@@ -57,6 +57,9 @@ def test_flv_in_the_ingest_bucket_becomes_a_processed_recording(emulators, tmp_p
     vtt = Path(archived(emulators, layout.vtt, tmp_path)).read_text()
     assert vtt.startswith("WEBVTT") and "sprite.jpg#xywh=" in vtt
     assert probe(archived(emulators, layout.poster, tmp_path), exact=False).video_codec == "mjpeg"
+    emitted = [(e["type"], e["subject"]) for e in relay_events()]
+    assert ("io.recordingrelay.recording.archived", event.subject) in emitted
+    assert ("io.recordingrelay.recording.processed", event.subject) in emitted
 
 
 def test_redelivered_process_job_is_a_no_op_once_processed(emulators, tmp_path):
@@ -71,7 +74,7 @@ def test_redelivered_process_job_is_a_no_op_once_processed(emulators, tmp_path):
     assert Recordings(emulators.settings.catalog_table).get(event.subject)["updated_at"] == before["updated_at"]
 
 
-def test_source_gone_marks_the_recording_failed_and_archives_nothing(emulators, tmp_path):
+def test_source_gone_marks_the_recording_failed_and_archives_nothing(emulators, tmp_path, relay_events):
     from chalicelib.errors import GiveUpError
 
     key = f"nginx-rtmp/live/cam-{uuid.uuid4().hex[:6]}/never-uploaded.flv"
@@ -84,6 +87,7 @@ def test_source_gone_marks_the_recording_failed_and_archives_nothing(emulators, 
     listed = clients.vultr().list_objects_v2(Bucket=emulators.settings.vultr_bucket,
                                              Prefix="recordings/nginx-rtmp/").get("Contents", [])
     assert all(event.subject not in o["Key"] for o in listed)
+    assert ("io.recordingrelay.recording.failed", event.subject) in [(e["type"], e["subject"]) for e in relay_events()]
 
 
 def test_ivs_hls_recording_in_s3_is_processed_from_its_playlist(emulators, tmp_path):
