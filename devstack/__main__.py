@@ -82,9 +82,12 @@ def main() -> int:
     aws_port, vultr_port, api_port = ports(base)
     real_vultr = uses_real_vultr(base)
     stop = threading.Event()
+    signalled: list[int] = []
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
+        # Only a plain append here: taking the Event's lock inside a handler deadlocks
+        # when the signal lands while the main thread itself holds that lock.
+        signalled.append(signum)
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
@@ -93,6 +96,8 @@ def main() -> int:
     server = None
     try:
         for emulator in emulators:
+            if signalled:
+                return 130
             emulator.start()
         os.environ.update(service_environment(base))
         from chalicelib import clients
@@ -110,8 +115,8 @@ def main() -> int:
         server, _ = serve(api_port, stop, float(base.get("RELAY_RECONCILE_SECONDS", "60")))
         wait_until_answering(f"{api_url}/health", READY_TIMEOUT_S)
         print(f"recording-relay ready on {api_url}", flush=True)
-        while not stop.wait(0.5):
-            pass
+        while not signalled:
+            time.sleep(0.2)
         print("recording-relay stopping", flush=True)
         return 0
     finally:

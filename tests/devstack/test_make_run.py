@@ -81,7 +81,7 @@ def test_make_run_is_ready_serves_schema_and_stops_everything(stack_ports, stop_
             for pid in service:
                 if b"devstack" in Path(f"/proc/{pid}/cmdline").read_bytes():
                     os.kill(pid, signal.SIGTERM)
-        process.wait(timeout=20)
+        process.wait(timeout=60)
         deadline = time.monotonic() + 10
         while _session_members(process.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -117,7 +117,7 @@ def test_make_run_takes_eventbridge_and_hooks_and_lists_them(stack_ports):
         assert {e["data"]["provider"] for e in listed["events"]} == {"ivs", "nginx-rtmp"}
     finally:
         os.killpg(process.pid, signal.SIGINT)
-        process.wait(timeout=20)
+        process.wait(timeout=60)
 
 
 def test_make_run_writes_local_env(stack_ports):
@@ -132,4 +132,4 @@ def test_make_run_writes_local_env(stack_ports):
         assert oct((PROJECT / ".relay/local.env").stat().st_mode & 0o777) == "0o600"
     finally:
         os.killpg(process.pid, signal.SIGINT)
-        process.wait(timeout=20)
+        process.wait(timeout=60)
