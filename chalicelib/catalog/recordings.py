@@ -23,49 +23,29 @@ class Recordings:
         self.table = table
 
     def move(self, event: RecordingEvent, target: Status) -> bool:
-        """Apply `event` if it moves its recording forward; False when it changes nothing."""
-        from botocore.exceptions import ClientError
-
+        """Apply a provider's `event` if it moves its recording forward (creating the
+        item on first sight); False when it changes nothing."""
         recording = event.data.recording
         if recording is None:
             return False
         now = _now()
-        stream = event.data.stream.id or ""
-        values: dict[str, Any] = {
-            ":status": {"S": str(target)}, ":rank": {"N": str(RANK[target])}, ":now": {"S": now},
-            ":provider": {"S": str(event.data.provider)}, ":event": {"S": event.id},
-            ":facts": {"S": json.dumps(event.data.to_dict(), sort_keys=True)},
-            ":g1": {"S": f"STREAM#{event.data.provider}#{stream}"}, ":g2": {"S": f"STATUS#{target}"},
-            ":processed": {"S": str(Status.PROCESSED)}, ":failed": {"S": str(Status.FAILED)},
-        }
-        forward = "(#rank < :rank AND NOT #status IN (:processed, :failed))"
-        if target is Status.FAILED:
-            forward = "(NOT #status IN (:processed, :failed))"
-        update = ("SET #status = :status, #rank = :rank, updated_at = :now, provider = :provider,"
-                  " last_event = :event, facts = :facts, gsi1pk = :g1, gsi1sk = :now, gsi2pk = :g2, gsi2sk = :now,"
-                  " created_at = if_not_exists(created_at, :now)")
+        facts = {"provider": str(event.data.provider), "last_event": event.id,
+                 "facts": json.dumps(event.data.to_dict(), sort_keys=True),
+                 "gsi1pk": f"STREAM#{event.data.provider}#{event.data.stream.id or ''}", "gsi1sk": now}
         if target is Status.FAILED and event.data.error:
-            update += ", last_error = :error"
-            values[":error"] = {"S": f"{event.data.error.code}: {event.data.error.message}"}
-        try:
-            with clients.unavailable_on_error("catalog"):
-                clients.aws("dynamodb").update_item(
-                    TableName=self.table, Key={"pk": {"S": recording.id}, "sk": {"S": "META"}},
-                    UpdateExpression=update, ConditionExpression=f"attribute_not_exists(pk) OR {forward}",
-                    ExpressionAttributeNames={"#status": "status", "#rank": "rank"},
-                    ExpressionAttributeValues=values)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+            facts["last_error"] = f"{event.data.error.code}: {event.data.error.message}"
+        return self._transition(recording.id, target, facts, now, may_create=True)
 
     def advance(self, recording_id: str, target: Status, **attributes: str) -> bool:
         """Move an existing recording forward to `target` (the pipeline's own steps),
         setting string `attributes` with it; False when it would not move forward."""
+        return self._transition(recording_id, target, attributes, _now(), may_create=False)
+
+    def _transition(self, recording_id: str, target: Status, attributes: dict[str, str], now: str,
+                    may_create: bool) -> bool:
+        """One conditional UpdateItem: forward-only (failed from any non-final state)."""
         from botocore.exceptions import ClientError
 
-        now = _now()
         names = {"#status": "status", "#rank": "rank", **{f"#a{i}": k for i, k in enumerate(attributes)}}
         values: dict[str, Any] = {
             ":status": {"S": str(target)}, ":rank": {"N": str(RANK[target])}, ":now": {"S": now},
@@ -74,16 +54,17 @@ class Recordings:
             **{f":a{i}": {"S": v} for i, v in enumerate(attributes.values())},
         }
         extra = "".join(f", #a{i} = :a{i}" for i in range(len(attributes)))
-        forward = "(NOT #status IN (:processed, :failed))" if target is Status.FAILED else \
-            "(#rank < :rank AND NOT #status IN (:processed, :failed))"
+        forward = "NOT #status IN (:processed, :failed)"
+        if target is not Status.FAILED:
+            forward = f"#rank < :rank AND {forward}"
+        condition = f"attribute_not_exists(pk) OR ({forward})" if may_create else f"attribute_exists(pk) AND {forward}"
         try:
             with clients.unavailable_on_error("catalog"):
                 clients.aws("dynamodb").update_item(
                     TableName=self.table, Key={"pk": {"S": recording_id}, "sk": {"S": "META"}},
-                    UpdateExpression=f"SET #status = :status, #rank = :rank, updated_at = :now, gsi2pk = :g2,"
-                                     f" gsi2sk = :now{extra}",
-                    ConditionExpression=f"attribute_exists(pk) AND {forward}",
-                    ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+                    UpdateExpression=("SET #status = :status, #rank = :rank, updated_at = :now, gsi2pk = :g2,"
+                                      f" gsi2sk = :now, created_at = if_not_exists(created_at, :now){extra}"),
+                    ConditionExpression=condition, ExpressionAttributeNames=names, ExpressionAttributeValues=values)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return False
