@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib import clients
-from chalicelib.catalog.states import RANK, TERMINAL, Status
+from chalicelib.catalog.states import RANK, Status
 from chalicelib.events import RecordingEvent
 
 
@@ -88,6 +88,3 @@ class Recordings:
                 ExpressionAttributeValues={":pk": {"S": f"STATUS#{status}"}}, Limit=limit)
         return [item["pk"]["S"] for item in answer["Items"]]
 
-
-def is_terminal(status: str) -> bool:
-    return Status(status) in TERMINAL

@@ -25,6 +25,7 @@ from chalicelib.pipeline.jobs import register
 from chalicelib.pipeline.layout import ArchiveLayout
 from chalicelib.pipeline.outbound import emit, own_event
 from chalicelib.settings import get_settings
+from chalicelib.transfer.locations import split_bucket_key
 
 TIMEOUT_S = 840.0
 CONTENT_TYPES = {".jpg": "image/jpeg", ".vtt": "text/vtt", ".json": "application/json"}
@@ -79,7 +80,7 @@ def _process(recordings: Recordings, recording_id: str, item: dict[str, Any]) ->
         if media[0].get("container") == "hls":
             from chalicelib.media.operations import remux_hls_from_s3
 
-            bucket, key = _split(media[0]["location"])
+            _, bucket, key = split_bucket_key(media[0]["location"])
             mp4 = str(Path(scratch) / "recording.mp4")
             remux_hls_from_s3(clients.aws("s3"), bucket, key, mp4, TIMEOUT_S)
             local = [mp4]
@@ -107,11 +108,6 @@ def _process(recordings: Recordings, recording_id: str, item: dict[str, Any]) ->
     logger.info("recording processed", extra={"recording_id": recording_id, "duration_s": info.duration_s})
 
 
-def _split(location: str) -> tuple[str, str]:
-    bucket, _, key = location.removeprefix("s3://").partition("/")
-    return bucket, key
-
-
 def _fetch(media: list[dict[str, Any]], scratch: Path, budget_mb: int) -> list[str]:
     """Local copies of file media within the budget; presigned URLs beyond it
     (FFmpeg then streams them and the remux streams into the archive)."""
@@ -122,7 +118,7 @@ def _fetch(media: list[dict[str, Any]], scratch: Path, budget_mb: int) -> list[s
 
     sources = []
     for index, ref in enumerate(files):
-        bucket, key = _split(ref["location"])
+        _, bucket, key = split_bucket_key(ref["location"])
         try:
             size = s3.head_object(Bucket=bucket, Key=key)["ContentLength"]
             if needs_streaming(size, budget_mb):

@@ -21,11 +21,13 @@ from chalicelib.transfer.sources import FileSource, HttpSource, S3Source, Source
 
 
 def split_bucket_key(location: str) -> tuple[str, str, str]:
-    parts = urlsplit(location)
-    key = parts.path.lstrip("/")
-    if not parts.netloc or not key:
+    """`scheme://bucket/key` -> (scheme, bucket, key). Split by hand, not urlsplit:
+    S3 keys may hold `#` and `?`, which a URL parser would take as fragment and query."""
+    scheme, sep, rest = location.partition("://")
+    bucket, _, key = rest.partition("/")
+    if not sep or not bucket or not key.lstrip("/"):
         raise BadRequestError("location needs a bucket and a key", detail=location)
-    return parts.scheme, parts.netloc, key
+    return scheme, bucket, key.lstrip("/")
 
 
 def transfer_client(workers: int) -> Any:

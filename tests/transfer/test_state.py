@@ -127,3 +127,12 @@ def test_retrying_backs_off_with_jitter_then_gives_the_last_error():
     with pytest.raises(TransientTransferError):
         retrying(flaky, attempts=4, base_s=0.5, cap_s=1.5, sleep=delays.append, jitter=lambda: 1.0)
     assert len(calls) == 4 and delays == [0.5, 1.0, 1.5]
+
+
+def test_locations_keep_keys_with_hash_and_question_mark():
+    from chalicelib.errors import BadRequestError
+    from chalicelib.transfer.locations import split_bucket_key
+
+    assert split_bucket_key("s3://ingest/srs/live/cam#1/a?b.flv") == ("s3", "ingest", "srs/live/cam#1/a?b.flv")
+    with pytest.raises(BadRequestError):
+        split_bucket_key("vultr://bucket-only")
