@@ -6,9 +6,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STAGE ?= dev
 OUT := out/$(STAGE)
+# deploy: the AWS CLI, an S3 bucket for the code and layer zips, and the stack
+AWS ?= aws
+DEPLOY_BUCKET ?=
+DEPLOY_PREFIX ?= recording-relay/$(STAGE)
+STACK_NAME ?= recording-relay-$(STAGE)
+PARAMETERS ?=
+LAMBDA_ARCH := x86_64
+FFMPEG_LAYER_ZIP := layers/ffmpeg/dist/ffmpeg-layer-$(LAMBDA_ARCH).zip
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test lint typecheck package layer pytest bench bench-deps clean
+.PHONY: run test lint typecheck package deploy deploy-check layer pytest bench bench-deps clean
 
 ## run: the whole service locally on embedded emulators, until Ctrl-C
 run: $(STAMP)
@@ -28,11 +36,35 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-## package: CloudFormation (SAM) template for STAGE, validated by cfn-lint
+## package: CloudFormation (SAM) template for STAGE in out/STAGE, cfn-lint'ed and size-checked (250 MiB)
 package: $(STAMP)
 	rm -rf $(OUT)
-	$(BIN)/chalice package --stage $(STAGE) --merge-template infra/resources.json $(OUT)
+	$(BIN)/python infra/merge_template.py $(STAGE) --out $(OUT)/merge-template.json
+	$(BIN)/chalice package --stage $(STAGE) --merge-template $(OUT)/merge-template.json $(OUT)
+	if [ -f $(FFMPEG_LAYER_ZIP) ]; then cp $(FFMPEG_LAYER_ZIP) $(OUT)/; fi
 	$(BIN)/cfn-lint $(OUT)/sam.json
+	$(BIN)/python infra/package_size.py $(OUT)
+
+## deploy: package STAGE and deploy it as stack recording-relay-STAGE (DEPLOY_BUCKET=... required;
+##         more parameters as PARAMETERS="AlarmTopicArn=... OutboundWebhookUrl=...")
+deploy: deploy-check $(FFMPEG_LAYER_ZIP) package
+	test -f $(OUT)/$(notdir $(FFMPEG_LAYER_ZIP))
+	$(AWS) cloudformation package --template-file $(OUT)/sam.json --use-json \
+	  --s3-bucket $(DEPLOY_BUCKET) --s3-prefix $(DEPLOY_PREFIX) --output-template-file $(OUT)/packaged.json
+	$(AWS) cloudformation deploy --template-file $(OUT)/packaged.json --stack-name $(STACK_NAME) \
+	  --s3-bucket $(DEPLOY_BUCKET) --s3-prefix $(DEPLOY_PREFIX) \
+	  --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
+	  --tags app=recording-relay stage=$(STAGE) \
+	  --parameter-overrides Stage=$(STAGE) $(PARAMETERS)
+	$(AWS) cloudformation describe-stacks --stack-name $(STACK_NAME) --query 'Stacks[0].Outputs' --output table
+
+deploy-check:
+	@test -n "$(DEPLOY_BUCKET)" || { echo "make deploy: set DEPLOY_BUCKET to an S3 bucket in $(AWS_DEFAULT_REGION)" \
+	  "that the deploying credentials can write (it receives the code and layer zips)" >&2; exit 2; }
+	@command -v $(AWS) >/dev/null || { echo "make deploy: the AWS CLI ($(AWS)) is not installed" >&2; exit 2; }
+
+$(FFMPEG_LAYER_ZIP): | $(STAMP)
+	$(BIN)/python layers/ffmpeg/build.py --arch $(LAMBDA_ARCH)
 
 ## layer: FFmpeg layers for x86_64 and arm64 (layers/ffmpeg/dist/), size-checked
 layer: $(STAMP)

@@ -13,6 +13,7 @@ from typing import Any
 from chalice.app import Chalice, CloudWatchEvent, ConvertToMiddleware, Request, Response, SQSEvent
 
 from chalicelib.api import events as events_api
+from chalicelib.api import recordings as recordings_api
 from chalicelib.api import schemas, webhooks
 from chalicelib.api.http import conform_framework_errors, json_errors, json_response
 from chalicelib.observability import lambda_wrappers
@@ -73,6 +74,30 @@ def list_events() -> Response:
 @json_errors
 def get_event(event_id: str) -> Response:
     return events_api.get_event(_request(), event_id)
+
+
+@app.route("/recordings", methods=["GET"])
+@json_errors
+def list_recordings() -> Response:
+    return recordings_api.list_recordings(_request())
+
+
+@app.route("/recordings/{recording_id}", methods=["GET"])
+@json_errors
+def get_recording(recording_id: str) -> Response:
+    return recordings_api.get_recording(_request(), recording_id)
+
+
+@app.route("/recordings/{recording_id}/events", methods=["GET"])
+@json_errors
+def recording_events(recording_id: str) -> Response:
+    return recordings_api.recording_events(_request(), recording_id)
+
+
+@app.route("/recordings/{recording_id}/retry", methods=["POST"])
+@json_errors
+def retry_recording(recording_id: str) -> Response:
+    return recordings_api.retry_recording(_request(), recording_id)
 
 
 @app.on_cw_event(IVS_PATTERN, name="ivs_events")

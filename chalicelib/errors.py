@@ -25,6 +25,15 @@ class RetryableError(RelayError):
     """A transient failure: the same work may succeed later (throttling, 5xx, timeouts)."""
 
 
+class NotReadyError(RetryableError):
+    """The provider is still preparing the media: the job comes back after `delay_s`
+    (a delayed message, never a sleep inside Lambda)."""
+
+    def __init__(self, message: str, *, detail: str = "", delay_s: int = 60) -> None:
+        super().__init__(message, detail=detail)
+        self.delay_s = delay_s
+
+
 class GiveUpError(RelayError):
     """A permanent failure: retrying cannot help (source gone, corrupt media, bad config)."""
 

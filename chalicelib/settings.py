@@ -47,6 +47,16 @@ class Settings:
     transfer_integrity: str
     ephemeral_budget_mb: int
     outbound_webhook_url: str
+    keep_source: bool
+    mux_api_url: str
+    mux_stream_url: str
+    mux_prefer_master: bool
+    cloudflare_api_url: str
+    agora_backup_grace_s: int
+    mediamtx_settle_s: int
+    defer_max_s: int
+    retry_backoff_base_s: int
+    presign_ttl_s: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -79,6 +89,16 @@ class Settings:
             transfer_integrity=env.get("TRANSFER_INTEGRITY", "auto"),
             ephemeral_budget_mb=int(env.get("EPHEMERAL_BUDGET_MB", "8192")),
             outbound_webhook_url=env.get("OUTBOUND_WEBHOOK_URL", ""),
+            keep_source=_flag(env.get("KEEP_SOURCE")),
+            mux_api_url=env.get("MUX_API_URL", "https://api.mux.com").rstrip("/"),
+            mux_stream_url=env.get("MUX_STREAM_URL", "https://stream.mux.com").rstrip("/"),
+            mux_prefer_master=_flag(env.get("MUX_PREFER_MASTER")),
+            cloudflare_api_url=env.get("CLOUDFLARE_API_URL", "https://api.cloudflare.com/client/v4").rstrip("/"),
+            agora_backup_grace_s=int(env.get("AGORA_BACKUP_GRACE_SECONDS", str(6 * 3600))),
+            mediamtx_settle_s=int(env.get("MEDIAMTX_SETTLE_SECONDS", "30")),
+            defer_max_s=min(900, int(env.get("DEFER_MAX_SECONDS", "900"))),  # SQS DelaySeconds tops out at 900
+            retry_backoff_base_s=int(env.get("RETRY_BACKOFF_BASE_SECONDS", "30")),
+            presign_ttl_s=int(env.get("PRESIGN_TTL", "3600")),
         )
 
 

@@ -24,6 +24,9 @@ def uses_real_vultr(base: Mapping[str, str]) -> bool:
     return bool(base.get("VULTR_ENDPOINT"))
 
 
+PROVIDER_URLS = ("MUX_API_URL", "MUX_STREAM_URL", "CLOUDFLARE_API_URL")
+
+
 def service_environment(base: Mapping[str, str]) -> dict[str, str]:
     """Variables the service runs with: every AWS call goes to the AWS emulator."""
     aws_port, vultr_port, _ = ports(base)
@@ -48,6 +51,12 @@ def service_environment(base: Mapping[str, str]) -> dict[str, str]:
         "VULTR_BUCKET": base.get("VULTR_BUCKET", f"recording-relay-{STAGE}-archive"),
         "POWERTOOLS_METRICS_DISABLED": base.get("POWERTOOLS_METRICS_DISABLED", "true"),
         "ALLOW_PRIVATE_SOURCES": "1",  # the local stack's fake providers serve media on loopback
+        # Locally nobody wants to wait minutes between polls of a provider or retries.
+        "DEFER_MAX_SECONDS": base.get("DEFER_MAX_SECONDS", "2"),
+        "RETRY_BACKOFF_BASE_SECONDS": base.get("RETRY_BACKOFF_BASE_SECONDS", "1"),
+        "MEDIAMTX_SETTLE_SECONDS": base.get("MEDIAMTX_SETTLE_SECONDS", "1"),
+        "CLOUDFLARE_ACCOUNT_ID": base.get("CLOUDFLARE_ACCOUNT_ID", "local-account"),
+        **{name: base[name] for name in PROVIDER_URLS if name in base},
     }
 
 

@@ -5,12 +5,19 @@ ordered by `updated_at`."""
 
 from __future__ import annotations
 
+import base64
+import heapq
+import itertools
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib import clients
+from chalicelib.catalog.events import MAX_KEY_TEXT
 from chalicelib.catalog.states import RANK, Status
+from chalicelib.errors import BadRequestError
 from chalicelib.events import RecordingEvent
 
 
@@ -40,6 +47,26 @@ class Recordings:
         """Move an existing recording forward to `target` (the pipeline's own steps),
         setting string `attributes` with it; False when it would not move forward."""
         return self._transition(recording_id, target, attributes, _now(), may_create=False)
+
+    def note(self, recording_id: str, **attributes: str) -> None:
+        """Set string attributes of an existing recording without changing its state."""
+        names = {f"#a{i}": k for i, k in enumerate(attributes)}
+        values = {f":a{i}": {"S": v} for i, v in enumerate(attributes.values())}
+        with clients.unavailable_on_error("catalog"):
+            clients.aws("dynamodb").update_item(
+                TableName=self.table, Key={"pk": {"S": recording_id}, "sk": {"S": "META"}},
+                UpdateExpression="SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(attributes))),
+                ConditionExpression="attribute_exists(pk)", ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values)
+
+    def add_segments(self, recording_id: str, locations: list[str]) -> None:
+        """Add media segments to a recording (a set: a redelivered segment adds nothing),
+        creating the item when the segment comes before anything else of its session."""
+        with clients.unavailable_on_error("catalog"):
+            clients.aws("dynamodb").update_item(
+                TableName=self.table, Key={"pk": {"S": recording_id}, "sk": {"S": "META"}},
+                UpdateExpression="ADD #s :s", ExpressionAttributeNames={"#s": "segments"},
+                ExpressionAttributeValues={":s": {"SS": locations}})
 
     def _transition(self, recording_id: str, target: Status, attributes: dict[str, str], now: str,
                     may_create: bool) -> bool:
@@ -78,7 +105,7 @@ class Recordings:
                 ConsistentRead=True).get("Item")
         if not item:
             return None
-        return {k: next(iter(v.values())) for k, v in item.items()}
+        return {k: next(iter(v.values())) for k, v in item.items()}  # a string set stays a list
 
     def by_status(self, status: Status, limit: int = 100) -> list[str]:
         """Recording ids in `status`, least recently updated first (what reconciliation re-drives)."""
@@ -88,3 +115,120 @@ class Recordings:
                 ExpressionAttributeValues={":pk": {"S": f"STATUS#{status}"}}, Limit=limit)
         return [item["pk"]["S"] for item in answer["Items"]]
 
+    def page(self, query: RecordingQuery) -> tuple[list[dict[str, Any]], str | None]:
+        """Recordings newest first, flattened like `get`, and the cursor of the next page (or None).
+
+        Without `stream` the status partitions of gsi2 are merged, ordered by `updated_at`.
+        With `stream` its gsi1 partition is read, ordered by `gsi1sk`: the time a provider's
+        event last moved the recording (the pipeline's own steps do not touch gsi1)."""
+        after = decode_recording_cursor(query.cursor) if query.cursor else None
+        if query.since and after and query.since > after[0]:
+            return [], None  # the window is empty (DynamoDB refuses BETWEEN with lo > hi)
+        if query.stream is not None:
+            partitions = [self._partition("gsi1", f"STREAM#{query.provider}#{query.stream}", query, after)]
+        else:
+            statuses = [query.status] if query.status else [str(s) for s in Status]
+            partitions = [self._partition("gsi2", f"STATUS#{s}", query, after) for s in statuses]
+        merged = heapq.merge(*partitions, key=lambda pair: pair[0], reverse=True)
+        found = list(itertools.islice(_unique(merged), query.limit + 1))
+        more = len(found) > query.limit
+        cursor = encode_recording_cursor(found[query.limit - 1][0]) if more else None
+        return [item for _, item in found[: query.limit]], cursor
+
+    def _partition(self, index: str, value: str, query: RecordingQuery,
+                   after: tuple[str, str] | None) -> Iterator[tuple[tuple[str, str], dict[str, Any]]]:
+        """((sort key, id), item) of one index partition strictly after the cursor, newest first,
+        ties ordered by id so that every page boundary is exact; lazily paged."""
+        sort_key = f"{index}sk"
+        values: dict[str, Any] = {":pk": {"S": value}, ":lo": {"S": query.since or "0"},
+                                  ":hi": {"S": after[0] if after else _HIGH}}
+        args: dict[str, Any] = {
+            "TableName": self.table, "IndexName": index, "ScanIndexForward": False, "Limit": query.limit + 1,
+            "KeyConditionExpression": f"{index}pk = :pk AND {sort_key} BETWEEN :lo AND :hi",
+            "ExpressionAttributeValues": values,
+        }
+        # The other filter is not in the key: provider on a status partition, status on a stream's.
+        name, wanted = ("provider", query.provider) if index == "gsi2" else ("status", query.status)
+        if wanted:
+            args.update(FilterExpression=f"#{name} = :{name}", ExpressionAttributeNames={f"#{name}": name})
+            values[f":{name}"] = {"S": wanted}
+
+        def items() -> Iterator[tuple[tuple[str, str], dict[str, Any]]]:
+            while True:
+                with clients.unavailable_on_error("catalog"):
+                    answer = clients.aws("dynamodb").query(**args)
+                for item in answer["Items"]:
+                    yield (item[sort_key]["S"], item["pk"]["S"]), {k: next(iter(v.values())) for k, v in item.items()}
+                if "LastEvaluatedKey" not in answer:
+                    return
+                args["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+        for _, tied in itertools.groupby(items(), key=lambda pair: pair[0][0]):
+            for pos, item in sorted(tied, key=lambda pair: pair[0], reverse=True):
+                if after is None or pos < after:
+                    yield pos, item
+
+    def retry(self, recording_id: str) -> bool:
+        """Move a `failed` recording back to `ready` for another attempt (`attempts` + 1,
+        nothing cleared); False when it is unknown or not failed."""
+        from botocore.exceptions import ClientError
+
+        now = _now()
+        try:
+            with clients.unavailable_on_error("catalog"):
+                clients.aws("dynamodb").update_item(
+                    TableName=self.table, Key={"pk": {"S": recording_id}, "sk": {"S": "META"}},
+                    UpdateExpression=("SET #status = :ready, #rank = :rank, updated_at = :now, gsi2pk = :g2,"
+                                      " gsi2sk = :now ADD attempts :one"),
+                    ConditionExpression="attribute_exists(pk) AND #status = :failed",
+                    ExpressionAttributeNames={"#status": "status", "#rank": "rank"},
+                    ExpressionAttributeValues={
+                        ":ready": {"S": str(Status.READY)}, ":rank": {"N": str(RANK[Status.READY])},
+                        ":now": {"S": now}, ":g2": {"S": f"STATUS#{Status.READY}"}, ":one": {"N": "1"},
+                        ":failed": {"S": str(Status.FAILED)}})
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+_HIGH = "\uffff"  # sorts after every timestamp
+
+
+def _unique(pairs: Iterator[tuple[tuple[str, str], dict[str, Any]]],
+            ) -> Iterator[tuple[tuple[str, str], dict[str, Any]]]:
+    """Drop repeats of a recording (an index may briefly hold an item under its old status too)."""
+    seen: set[str] = set()
+    for pos, item in pairs:
+        if pos[1] not in seen:
+            seen.add(pos[1])
+            yield pos, item
+
+
+@dataclass(frozen=True)
+class RecordingQuery:
+    provider: str | None = None
+    stream: str | None = None  # needs provider: gsi1 is keyed by both
+    status: str | None = None
+    since: str | None = None
+    limit: int = 50
+    cursor: str | None = None
+
+
+def encode_recording_cursor(pos: tuple[str, str]) -> str:
+    """The opaque cursor of a page boundary: (index sort key, recording id)."""
+    return base64.urlsafe_b64encode(f"{pos[0]}#{pos[1]}".encode()).decode().rstrip("=")
+
+
+def decode_recording_cursor(cursor: str) -> tuple[str, str]:
+    if len(cursor) > MAX_KEY_TEXT:
+        raise BadRequestError("invalid cursor", detail="cursor")
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except ValueError:
+        text = ""
+    when, _, recording_id = text.partition("#")
+    if not when[:1].isdigit() or not recording_id:
+        raise BadRequestError("invalid cursor", detail="cursor")
+    return when, recording_id

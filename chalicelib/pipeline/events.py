@@ -1,4 +1,5 @@
-"""The `recording-event` job: apply a normalized event to its recording's state."""
+"""The `recording-event` job: apply a normalized event to its recording's state,
+and start processing when it becomes ready."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from typing import Any
 from chalicelib.catalog.recordings import Recordings
 from chalicelib.catalog.states import TARGET, Status
 from chalicelib.errors import GiveUpError
-from chalicelib.events import RecordingEvent
+from chalicelib.events import Container, Provider, RecordingEvent
 from chalicelib.observability import bind, logger
 from chalicelib.pipeline.jobs import register
-from chalicelib.pipeline.process import process_job, s3_media
+from chalicelib.pipeline.process import process_job
 from chalicelib.pipeline.queue import JobQueue
 from chalicelib.settings import get_settings
 
@@ -26,8 +27,39 @@ def apply_recording_event(job: dict[str, Any]) -> None:
         logger.debug("event with no recording state", extra={"type": event.type.short})
         return
     settings = get_settings()
-    moved = Recordings(settings.catalog_table).move(event, target)
+    recordings = Recordings(settings.catalog_table)
+    recording_id = event.data.recording.id
+    moved = recordings.move(event, target)
+    segments = session_segments(event)
+    if segments:
+        recordings.add_segments(recording_id, segments)
     logger.info("recording moved" if moved else "late or duplicate event: recording unchanged",
                 extra={"type": event.type.short, "target": str(target)})
-    if moved and target is Status.READY and s3_media(event.data.to_dict()):
-        JobQueue(settings.jobs_queue_url).send(process_job(event.data.recording.id))
+    if target is not Status.READY:
+        return
+    if moved:
+        JobQueue(settings.jobs_queue_url).send(process_job(recording_id), delay_s=_settle_s(event))
+    elif _waiting_on_provider(recordings.get(recording_id)):
+        # The provider finished what we asked for (a Mux static rendition, master access).
+        JobQueue(settings.jobs_queue_url).send(process_job(recording_id))
+
+
+def session_segments(event: RecordingEvent) -> list[str]:
+    """The fMP4 segments a MediaMTX session event carries (joined when the session ends)."""
+    if event.data.provider is not Provider.MEDIAMTX or event.data.recording is None:
+        return []
+    if "session" not in event.data.recording.provider_ids:
+        return []
+    return [m.location for m in event.data.media if m.container is Container.FMP4]
+
+
+def _settle_s(event: RecordingEvent) -> int:
+    """A MediaMTX session's last segment may be uploaded just after the session ends."""
+    if event.data.provider is Provider.MEDIAMTX and event.data.recording and \
+            "session" in event.data.recording.provider_ids:
+        return min(900, get_settings().mediamtx_settle_s)
+    return 0
+
+
+def _waiting_on_provider(item: dict[str, Any] | None) -> bool:
+    return bool(item and item.get("status") == Status.READY and item.get("waiting_for"))

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import contextvars
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +14,22 @@ Job = dict[str, Any]
 JobHandler = Callable[[Job], None]
 
 _HANDLERS: dict[str, JobHandler] = {}
+# Seconds left in this invocation (the Lambda context's clock); unbounded outside Lambda.
+_remaining: contextvars.ContextVar[Callable[[], float]] = contextvars.ContextVar(
+    "remaining", default=lambda: math.inf)
+
+
+def remaining_s() -> float:
+    return _remaining.get()()
+
+
+def deadline_clock() -> Callable[[], float]:
+    """This invocation's clock itself, for threads (a ContextVar does not follow into a pool)."""
+    return _remaining.get()
+
+
+def set_deadline(remaining: Callable[[], float]) -> None:
+    _remaining.set(remaining)
 
 
 def register(kind: str) -> Callable[[JobHandler], JobHandler]:

@@ -43,8 +43,12 @@ def own_event(kind: EventType, recording_id: str, facts: dict[str, Any], error: 
 
 
 def emit(event: RecordingEvent) -> None:
-    """Publish to EventBridge and queue the webhook delivery; failures are logged, never raised."""
+    """Keep it in the recording's history, publish it to EventBridge and queue the
+    webhook delivery; publishing failures are logged, never raised."""
+    from chalicelib.catalog.events import EventHistory
+
     settings = get_settings()
+    EventHistory(settings.catalog_table).append(event)
     try:
         answer = clients.aws("events").put_events(Entries=[{
             "Source": SOURCE, "DetailType": str(event.type), "Detail": event.to_json(),

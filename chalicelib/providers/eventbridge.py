@@ -10,7 +10,7 @@ from chalicelib.events import Provider, Via
 from chalicelib.providers.base import Context, Normalized
 from chalicelib.providers.fields import number, require_text
 from chalicelib.providers.ivs import normalize_ivs, normalize_ivs_object
-from chalicelib.providers.selfhosted import IngestObject, recording_ready
+from chalicelib.providers.selfhosted import IngestObject, file_event
 
 
 def provider_of(envelope: dict[str, Any], ivs_bucket: str) -> Provider:
@@ -48,5 +48,5 @@ def _object_created(envelope: dict[str, Any], ctx: Context, ivs_bucket: str) -> 
     if obj is None:
         return Normalized.ignore("ingest object outside the {server}/{app}/{stream}/{file} layout")
     size = number(envelope, "detail.object.size")
-    return Normalized.of(recording_ready(obj, ctx, time=require_text(envelope, "time"),
-                                         size=int(size) if size is not None else None))
+    return Normalized.of(file_event(obj, ctx, time=require_text(envelope, "time"),
+                                    size=int(size) if size is not None else None))

@@ -96,28 +96,38 @@ class ServerHook:
         return default_answer(result)
 
 
+SESSION_DIR = "session-"
+
+
 @dataclass(frozen=True)
 class IngestObject:
-    """A recording file in the ingest bucket, `{server}/{app}/{stream}/{file name}`."""
+    """A recording file in the ingest bucket, `{server}/{app}/{stream}/{file name}`;
+    a MediaMTX session's segments sit one level down, in `session-{id}/`."""
 
     server: Provider
     app: str
     stream: str
     file_name: str
+    session: str = ""
 
     @property
     def key(self) -> str:
-        return "/".join(p for p in (str(self.server), self.app, self.stream, self.file_name) if p)
+        folder = f"{SESSION_DIR}{self.session}" if self.session else ""
+        return "/".join(p for p in (str(self.server), self.app, self.stream, folder, self.file_name) if p)
 
     @property
     def identity(self) -> str:
-        return f"{self.app}/{self.stream}/{self.file_name}"
+        return f"{self.app}/{self.stream}/{self.session + '/' if self.session else ''}{self.file_name}"
 
     @classmethod
     def from_key(cls, key: str) -> IngestObject | None:
         parts = key.split("/")
         if len(parts) < 3 or parts[0] not in {str(s) for s in SERVERS} or not all(parts[-2:]):
             return None
+        if parts[0] == Provider.MEDIAMTX and len(parts) >= 4 and parts[-2].startswith(SESSION_DIR) \
+                and len(parts[-2]) > len(SESSION_DIR):
+            return cls(Provider.MEDIAMTX, "/".join(parts[1:-3]), parts[-3], parts[-1],
+                       session=parts[-2][len(SESSION_DIR):])
         return cls(Provider(parts[0]), "/".join(parts[1:-2]), parts[-2], parts[-1])
 
 
@@ -128,9 +138,52 @@ def container_of(file_name: str, provider: Provider) -> Container:
     return _CONTAINERS.get(extension, Container.FLV)
 
 
+def file_event(obj: IngestObject, ctx: Context, time: Any, duration_s: float | None = None,
+               size: int | None = None) -> RecordingEvent:
+    """The one event both the hook and the S3 event of a file produce: a ready
+    recording, or one more segment of a MediaMTX session."""
+    if obj.session:
+        return segment_added(obj, ctx, time, duration_s, size)
+    return recording_ready(obj, ctx, time, duration_s, size)
+
+
+def session_recording(provider: Provider, app: str, stream: str, session: str) -> RecordingRef:
+    return RecordingRef(id=recording_id(str(provider), f"{app}/{stream}/{SESSION_DIR}{session}"),
+                        provider_ids={"session": session})
+
+
+def _stream_ref(app: str, stream: str) -> StreamRef:
+    return StreamRef(id=f"{app}/{stream}" if app else stream, key=stream)
+
+
+def segment_added(obj: IngestObject, ctx: Context, time: Any, duration_s: float | None = None,
+                  size: int | None = None) -> RecordingEvent:
+    """A finished segment of a session: announces the session's recording and carries the segment."""
+    provider = obj.server
+    return build_event(
+        provider=provider, event_type=EventType.RECORDING_STARTED,
+        event_id=event_id(str(provider), "segment", obj.identity),
+        source=f"/{provider}/{ctx.ingest_bucket}", time=time, ctx=ctx, stream=_stream_ref(obj.app, obj.stream),
+        recording=session_recording(provider, obj.app, obj.stream, obj.session),
+        media=(MediaRef(MediaKind.S3, f"s3://{ctx.ingest_bucket}/{obj.key}", container_of(obj.file_name, provider),
+                        size=size),),
+    )
+
+
+def session_ended(provider: Provider, app: str, stream: str, session: str, ctx: Context,
+                  time: Any) -> RecordingEvent:
+    """The session is over: its recording is ready once its segments are in (the pipeline joins them)."""
+    return build_event(
+        provider=provider, event_type=EventType.RECORDING_READY,
+        event_id=event_id(str(provider), "session.ended", app, stream, session),
+        source=f"/{provider}/{ctx.ingest_bucket}", time=time, ctx=ctx, stream=_stream_ref(app, stream),
+        recording=session_recording(provider, app, stream, session),
+    )
+
+
 def recording_ready(obj: IngestObject, ctx: Context, time: Any, duration_s: float | None = None,
                     size: int | None = None) -> RecordingEvent:
-    """The one `recording.ready` both the hook and the S3 event of a file produce."""
+    """A whole recording in one file."""
     provider = obj.server
     return build_event(
         provider=provider, event_type=EventType.RECORDING_READY,

@@ -62,6 +62,9 @@ class UrlGuard:
             raise SourceRefusedError("source host resolves to a non-public address", detail=host)
 
 
-def guard_from_settings(hosts: str, allow_private: bool) -> UrlGuard:
+def guard_from_settings(hosts: str, allow_private: bool, trusted: Sequence[str] = ()) -> UrlGuard:
+    """The allow-list (or the default one), plus the hosts of provider URLs the
+    operator configured (MUX_STREAM_URL, CLOUDFLARE_API_URL): those are trusted."""
     configured = tuple(h.strip() for h in hosts.split(",") if h.strip())
-    return UrlGuard(allowed_hosts=configured or DEFAULT_ALLOWED_HOSTS, allow_private=allow_private)
+    extra = tuple(h for h in (urlsplit(u).hostname for u in trusted) if h)
+    return UrlGuard(allowed_hosts=(configured or DEFAULT_ALLOWED_HOSTS) + extra, allow_private=allow_private)

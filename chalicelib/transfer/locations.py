@@ -41,7 +41,8 @@ def open_source(location: str, workers: int = 4, guard: UrlGuard | None = None) 
     scheme = urlsplit(location).scheme
     if scheme in ("http", "https"):
         settings = get_settings()
-        guard = guard or guard_from_settings(settings.allowed_source_hosts, settings.allow_private_sources)
+        guard = guard or guard_from_settings(settings.allowed_source_hosts, settings.allow_private_sources,
+                                             (settings.mux_stream_url, settings.cloudflare_api_url))
         return HttpSource(location, guard, http_pool(workers))
     if scheme == "s3":
         _, bucket, key = split_bucket_key(location)

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 from cfnlint.api import lint_file
 
 PROJECT = Path(__file__).resolve().parents[2]
 
-
-@pytest.fixture(scope="module")
-def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("package")
-    subprocess.run([PROJECT / ".venv/bin/chalice", "package", "--stage", "dev", "--merge-template",
-                    "infra/resources.json", str(out)], cwd=PROJECT, check=True, capture_output=True,
-                   env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"})
-    return out / "sam.json"
-
-
-@pytest.fixture(scope="module")
-def template(packaged: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(packaged.read_text())
-    return loaded
+# `packaged` (sam.json) and `template` (its JSON) come from conftest.py: one package per session.
 
 
 def _statements(template: dict[str, Any]) -> list[dict[str, Any]]:
