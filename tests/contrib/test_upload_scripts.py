@@ -98,6 +98,28 @@ def test_mediamtx_segment_complete(emulators, script_env, tmp_path):
     assert segment.exists()
 
 
+def test_mediamtx_session_groups_its_segments_and_ends(emulators, script_env, tmp_path):
+    stream = f"cam-{uuid.uuid4().hex[:6]}"
+    env = {**script_env, "MTX_PATH": f"studio/{stream}", "RELAY_STATE_DIR": str(tmp_path / "state")}
+    script = CONTRIB / "mediamtx/relay-upload-mediamtx"
+    subprocess.run([script, "ready"], env=env, check=True)
+    session = (tmp_path / "state" / f"mediamtx-studio_{stream}.session").read_text().strip()
+    segments = [recording(tmp_path, f"2026-11-20_11-3{i}-50-000000.mp4") for i in range(2)]
+    for segment in segments:
+        subprocess.run([script, "segment"], env={**env, "MTX_SEGMENT_PATH": str(segment),
+                                                 "MTX_SEGMENT_DURATION": "3600.00"}, check=True)
+    subprocess.run([script, "ended"], env=env, check=True)
+    for segment in segments:
+        assert uploaded(emulators, f"mediamtx/studio/{stream}/session-{session}/{segment.name}")
+        [added] = EventHistory(emulators.settings.catalog_table).get(
+            event_id("mediamtx", "segment", f"studio/{stream}/{session}/{segment.name}"))
+        assert added["type"] == "io.recordingrelay.recording.started"
+    [ended] = EventHistory(emulators.settings.catalog_table).get(
+        event_id("mediamtx", "session.ended", "studio", stream, session))
+    assert ended["type"] == "io.recordingrelay.recording.ready"
+    assert ended["subject"] == added["subject"]  # one recording for the whole session
+
+
 def test_srs_forwarder_answers_code_zero_then_uploads(emulators, script_env, tmp_path):
     port = free_port()
     forwarder = subprocess.Popen([sys.executable, CONTRIB / "srs/relay-srs-forwarder.py", "--port", str(port)],
