@@ -127,7 +127,7 @@ def reconcile(event: CloudWatchEvent) -> dict[str, Any]:
 
     from chalicelib import reconcile as reconciliation
 
-    return asdict(reconciliation.run())
+    return asdict(reconciliation.run(lambda_context=event.context))
 
 
 # The local stack's stand-in for EventBridge. Chalice's CLI (package, deploy) sets

@@ -36,6 +36,17 @@ def bind(event: RecordingEvent) -> None:
     )
 
 
+def count(name: str, value: float = 1, unit: str = "Count", **dimensions: str) -> None:
+    """One metric with its own dimensions (`single_metric`, so they never leak onto
+    the other metrics of the invocation)."""
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    with single_metric(name=name, unit=MetricUnit(unit), value=value, namespace=NAMESPACE,
+                       default_dimensions={"service": SERVICE}) as metric:
+        for key, dimension in dimensions.items():
+            metric.add_dimension(name=key, value=dimension)
+
+
 def lambda_wrappers() -> list[Callable[..., Any]]:
     """Handler decorators, outermost first, for `chalice.ConvertToMiddleware`."""
     wrappers: list[Callable[..., Any]] = [

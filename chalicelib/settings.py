@@ -56,6 +56,13 @@ class Settings:
     mediamtx_settle_s: int
     defer_max_s: int
     retry_backoff_base_s: int
+    reconcile_window_s: int
+    redrive_after_s: int
+    redrive_max_attempts: int
+    abandoned_upload_s: int
+    upload_quiet_s: int
+    provider_page_pause_s: float
+    ivs_prefixes: tuple[str, ...]
     presign_ttl_s: int
 
     @classmethod
@@ -98,6 +105,13 @@ class Settings:
             mediamtx_settle_s=int(env.get("MEDIAMTX_SETTLE_SECONDS", "30")),
             defer_max_s=min(900, int(env.get("DEFER_MAX_SECONDS", "900"))),  # SQS DelaySeconds tops out at 900
             retry_backoff_base_s=int(env.get("RETRY_BACKOFF_BASE_SECONDS", "30")),
+            reconcile_window_s=int(env.get("RECONCILE_WINDOW_SECONDS", str(48 * 3600))),
+            redrive_after_s=int(env.get("REDRIVE_AFTER_SECONDS", "3600")),
+            redrive_max_attempts=int(env.get("REDRIVE_MAX_ATTEMPTS", "5")),
+            abandoned_upload_s=int(env.get("ABANDONED_UPLOAD_SECONDS", str(24 * 3600))),
+            upload_quiet_s=int(env.get("UPLOAD_QUIET_SECONDS", "600")),
+            provider_page_pause_s=float(env.get("PROVIDER_PAGE_PAUSE_SECONDS", "0.5")),
+            ivs_prefixes=tuple(p.strip() for p in env.get("IVS_PREFIXES", "ivs/").split(",") if p.strip()),
             presign_ttl_s=int(env.get("PRESIGN_TTL", "3600")),
         )
 

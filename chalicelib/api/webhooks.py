@@ -39,7 +39,9 @@ def receive(family: str, name: str, request: Request) -> Response:
     if name not in FAMILIES[family]:
         raise NotFoundError("no such endpoint", detail=f"/{family}/{name}")
     from chalicelib.ingress.service import default_ingress
+    from chalicelib.observability import count
 
+    count("WebhooksReceived", provider=name)
     answer = default_ingress().webhook(name, inbound(request), request.lambda_context)
     return json_response(answer.body, answer.status)
 

@@ -68,6 +68,40 @@ class Recordings:
                 UpdateExpression="ADD #s :s", ExpressionAttributeNames={"#s": "segments"},
                 ExpressionAttributeValues={":s": {"SS": locations}})
 
+    def stale(self, status: Status, before: str) -> Iterator[dict[str, Any]]:
+        """Items in `status` last updated before `before`, least recently updated first."""
+        args: dict[str, Any] = {
+            "TableName": self.table, "IndexName": "gsi2", "KeyConditionExpression": "gsi2pk = :pk AND gsi2sk < :before",
+            "ExpressionAttributeValues": {":pk": {"S": f"STATUS#{status}"}, ":before": {"S": before}}}
+        while True:
+            with clients.unavailable_on_error("catalog"):
+                answer = clients.aws("dynamodb").query(**args)
+            for item in answer["Items"]:
+                yield {k: next(iter(v.values())) for k, v in item.items()}
+            if "LastEvaluatedKey" not in answer:
+                return
+            args["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def mark_redriven(self, recording_id: str, status: Status, now: str, cutoff: str) -> bool:
+        """Count one re-drive, unless another run did since `cutoff` or the recording moved on."""
+        from botocore.exceptions import ClientError
+
+        try:
+            with clients.unavailable_on_error("catalog"):
+                clients.aws("dynamodb").update_item(
+                    TableName=self.table, Key={"pk": {"S": recording_id}, "sk": {"S": "META"}},
+                    UpdateExpression="SET redriven_at = :now ADD attempts :one",
+                    ConditionExpression=("#status = :status AND"
+                                         " (attribute_not_exists(redriven_at) OR redriven_at < :cutoff)"),
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues={":now": {"S": now}, ":one": {"N": "1"}, ":status": {"S": str(status)},
+                                               ":cutoff": {"S": cutoff}})
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def _transition(self, recording_id: str, target: Status, attributes: dict[str, str], now: str,
                     may_create: bool) -> bool:
         """One conditional UpdateItem: forward-only (failed from any non-final state)."""
@@ -96,6 +130,9 @@ class Recordings:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return False
             raise
+        from chalicelib.observability import count
+
+        count("RecordingsByState", state=str(target))
         return True
 
     def get(self, recording_id: str) -> dict[str, Any] | None:

@@ -7,6 +7,7 @@ import json
 import os
 import posixpath
 import tempfile
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -63,9 +64,13 @@ def _archive_mp4(source: Files | Playlist, layout: ArchiveLayout, vultr: Any, sc
         local = [_remux_playlist(source.location, str(scratch / "recording.mp4"))]
     else:
         local = fetch(source, scratch, settings.ephemeral_budget_mb, item)
-    archive_mp4(local, Destination(vultr, settings.vultr_bucket, layout.mp4), identity=recording_id,
-                budget_mb=settings.ephemeral_budget_mb, timeout_s=TIMEOUT_S, scratch=str(scratch),
-                config=TransferConfig.from_settings(settings))
+    started = time.monotonic()
+    _, size = archive_mp4(local, Destination(vultr, settings.vultr_bucket, layout.mp4), identity=recording_id,
+                          budget_mb=settings.ephemeral_budget_mb, timeout_s=TIMEOUT_S, scratch=str(scratch),
+                          config=TransferConfig.from_settings(settings))
+    from chalicelib.observability import count
+
+    count("CopyMBps", size / 1e6 / max(time.monotonic() - started, 1e-3), unit="Megabytes/Second")
 
 
 def derive(layout: ArchiveLayout, vultr: Any, scratch: Path, recording_id: str, facts: dict[str, Any]) -> Any:

@@ -86,6 +86,14 @@ class MuxApi:
             raise GiveUpError("Mux API returned no asset", detail=asset_id)
         return answer
 
+    def list_assets(self, cursor: str | None) -> dict[str, Any]:
+        """One page of assets, newest first: {"data": [asset dicts], "next_cursor": …}."""
+        kwargs = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+        answer = _calling(lambda: self.assets.list_assets(**kwargs), "list")
+        if answer is None:
+            return {"data": [], "next_cursor": None}
+        return {"data": [a.to_dict() for a in answer.data or []], "next_cursor": getattr(answer, "next_cursor", None)}
+
     def request(self, asset_id: str, what: str) -> None:
         import mux_python
 

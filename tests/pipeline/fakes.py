@@ -79,6 +79,11 @@ def _handler(state: FakeProvider) -> type[BaseHTTPRequestHandler]:
                 return
             if self.path in state.files:
                 return self._send_file(state.files[self.path])
+            if self.path.startswith("/mux-api/video/v1/assets?"):
+                newest_first = sorted(state.assets.values(), key=lambda a: a["created_at"], reverse=True)
+                return self._send_json(200, {"data": newest_first})
+            if re.fullmatch(r"/cf-api/accounts/[^/]+/stream\?.*", self.path):
+                return self._send_json(200, {"success": True, "result": list(state.videos.values())})
             if match := re.fullmatch(r"/mux-api/video/v1/assets/([^/?]+)", self.path):
                 asset = state.assets.get(match[1])
                 return self._send_json(200, {"data": asset}) if asset else self._send_json(404, {"error": {}})
@@ -145,9 +150,10 @@ def fake_provider() -> Iterator[FakeProvider]:
         server.server_close()
 
 
-def mux_asset(asset_id: str, live_stream_id: str, playback_id: str, duration: float) -> dict[str, Any]:
+def mux_asset(asset_id: str, live_stream_id: str, playback_id: str, duration: float,
+              created_at: str = "1795173200") -> dict[str, Any]:
     """An asset as `GET /video/v1/assets/{id}` returns it (mux-python `Asset`), with no MP4 yet."""
-    return {"id": asset_id, "status": "ready", "duration": duration, "created_at": "1795173200",
+    return {"id": asset_id, "status": "ready", "duration": duration, "created_at": created_at,
             "live_stream_id": live_stream_id, "is_live": False, "ingest_type": "live_rtmp",
             "playback_ids": [{"id": playback_id, "policy": "public"}], "master_access": "none",
             "max_resolution_tier": "1080p", "video_quality": "basic", "passthrough": "rec-42",

@@ -1,0 +1,1 @@
+from tests.pipeline.conftest import pipeline, relay_events  # noqa: F401 - shared fixtures
