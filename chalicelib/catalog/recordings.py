@@ -68,6 +68,21 @@ class Recordings:
                 UpdateExpression="ADD #s :s", ExpressionAttributeNames={"#s": "segments"},
                 ExpressionAttributeValues={":s": {"SS": locations}})
 
+    def get_many(self, recording_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Items by id, 100 per BatchGetItem (unprocessed keys are asked again)."""
+        found: dict[str, dict[str, Any]] = {}
+        unique = list(dict.fromkeys(recording_ids))
+        for start in range(0, len(unique), 100):
+            keys = [{"pk": {"S": r}, "sk": {"S": "META"}} for r in unique[start:start + 100]]
+            request: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                with clients.unavailable_on_error("catalog"):
+                    answer = clients.aws("dynamodb").batch_get_item(RequestItems=request)
+                for item in answer["Responses"].get(self.table, []):
+                    found[item["pk"]["S"]] = {k: next(iter(v.values())) for k, v in item.items()}
+                request = answer.get("UnprocessedKeys") or {}
+        return found
+
     def stale(self, status: Status, before: str) -> Iterator[dict[str, Any]]:
         """Items in `status` last updated before `before`, least recently updated first."""
         args: dict[str, Any] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -27,12 +28,14 @@ def discover(settings: Settings, since: float, now: float, summary: ReconcileSum
     ledger.register_context(lambda_context)
     for name in sources or configured(settings):
         try:
-            for event in SOURCES[name](settings, since, now):
-                summary.checked += 1
-                if _missing(recordings, event) and _submit(ledger, event):
-                    summary.missing_found += 1
-                    logger.info("recording found missing", extra={"recording_id": event.subject,
-                                                                   "type": event.type.short, "source": name})
+            for batch in _batches(SOURCES[name](settings, since, now), 100):
+                known = recordings.get_many([e.data.recording.id for e in batch if e.data.recording])
+                for event in batch:
+                    summary.checked += 1
+                    if _missing(known, event) and _submit(ledger, event):
+                        summary.missing_found += 1
+                        logger.info("recording found missing", extra={"recording_id": event.subject,
+                                                                       "type": event.type.short, "source": name})
         except RelayError as exc:  # one provider down must not stop the others
             summary.source_errors[name] = str(exc)[:300]
             logger.warning("discovery failed", extra={"source": name, "reason": str(exc)[:300]})
@@ -49,11 +52,22 @@ def _submit(ledger: Any, event: RecordingEvent) -> bool:
         return False
 
 
-def _missing(recordings: Recordings, event: RecordingEvent) -> bool:
+def _batches(events: Iterable[RecordingEvent], size: int) -> Iterator[list[RecordingEvent]]:
+    batch: list[RecordingEvent] = []
+    for event in events:
+        batch.append(event)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _missing(known: dict[str, dict[str, Any]], event: RecordingEvent) -> bool:
     """Unknown to the catalog, or known only as announced while the provider says it is over."""
     if event.data.recording is None:
         return False
-    item = recordings.get(event.data.recording.id)
+    item = known.get(event.data.recording.id)
     if item is None:
         return True
     return item["status"] == Status.ANNOUNCED and event.type.short != "recording.started"
