@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from devstack.env import secret_values, service_environment  # noqa: E402
-from devstack.moto import MotoServer  # noqa: E402
+from devstack.env import secret_values, service_environment
+from devstack.moto import MotoServer
 
 
 def free_port() -> int:

@@ -76,14 +76,19 @@ def make_poster(source: str, info: MediaInfo, output: str, width: int = 1280, ti
     Returns the time it was taken at."""
     if info.video_codec is None:
         raise BadMediaError("no video stream for a poster", detail=source)
-    chosen = 0.0
+    chosen, written = 0.0, False
     with published(output) as partial:
         for at in poster_times(info.duration_s):
-            stderr = run(commands.poster(ffmpeg(), source, at, min(width, info.width or width), str(partial)),
-                         timeout_s).stderr
-            chosen = at
+            try:
+                stderr = run(commands.poster(ffmpeg(), source, at, min(width, info.width or width), str(partial)),
+                             timeout_s).stderr
+            except MediaError:
+                continue  # no keyframe decodable from there (a short recording with a long GOP)
+            chosen, written = at, True
             if "pblack" not in stderr:
                 break  # not a black frame: keep it (otherwise the last try stands)
+        if not written:  # the first keyframe is always there
+            run(commands.poster(ffmpeg(), source, 0.0, min(width, info.width or width), str(partial)), timeout_s)
     return chosen
 
 

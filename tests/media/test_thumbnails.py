@@ -89,3 +89,15 @@ def test_sprite_by_seeks_with_several_tiles(tmp_path):
     plan = make_sprite(str(source), info, str(tmp_path / "sprite.jpg"), str(tmp_path / "t.vtt"), tile_width=80)
     assert plan.use_seeks and plan.count == 6
     assert jpeg_size(tmp_path / "sprite.jpg") == (6 * 80, 44)
+
+
+def test_poster_of_a_one_second_recording_with_one_keyframe(tmp_path):
+    from chalicelib.media.operations import make_poster, make_sprite, probe
+    from tests.media.conftest import make
+
+    clip = make(tmp_path / "short.mp4", 1, extra=("-g", "300"))
+    info = probe(str(clip))
+    make_poster(str(clip), info, str(tmp_path / "poster.jpg"))
+    assert probe(str(tmp_path / "poster.jpg"), exact=False).video_codec == "mjpeg"
+    make_sprite(str(clip), info, str(tmp_path / "sprite.jpg"), str(tmp_path / "thumbnails.vtt"))
+    assert (tmp_path / "sprite.jpg").stat().st_size > 0
