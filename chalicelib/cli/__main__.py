@@ -27,9 +27,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     copy.add_argument("--resume", action="store_true",
                       help="checkpoint in the catalog table, so an interrupted copy continues when run again")
     copy.add_argument("--quiet", action="store_true", help="no progress bar")
+    copy.set_defaults(run=run_copy)
+    _replay_parser(commands)
+    from chalicelib.cli.reconcile import add_parsers
+
+    add_parsers(commands)
     args = parser.parse_args(argv)
     try:
-        return run_copy(args)
+        return int(args.run(args))
     except RelayError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -87,6 +92,68 @@ class progress_bar:
 
     def __exit__(self, *exc: object) -> None:
         self.bar.close()
+
+
+def _replay_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from chalicelib.events import Provider
+
+    def moment(text: str) -> float:
+        from chalicelib.replay.window import parse_moment
+
+        try:
+            return parse_moment(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    replay = sub.add_parser(
+        "replay", help="re-feed archived raw requests through normalization and deduplication",
+        description="Re-feed one provider's archived raw requests (oldest first) through parse, normalize and "
+                    "the idempotency ledger, as live ingress does but without verifying signatures (the archive "
+                    "keeps no secrets) or archiving again. Events the ledger has seen (3 days) are not enqueued "
+                    "twice; new ones are enqueued as jobs.")
+    replay.add_argument("--provider", required=True, choices=[str(p) for p in Provider])
+    replay.add_argument("--since", required=True, type=moment,
+                        help="received at or after: 2026-11-20, 2026-11-20T12:00:00Z (UTC unless a zone is given), "
+                             "or a duration ago: 90m, 48h, 7d")
+    replay.add_argument("--until", type=moment, help="received before (same forms; default: now)")
+    mode = replay.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true",
+                      help="list the documents and their normalized event ids and types; write nothing")
+    mode.add_argument("--force", action="store_true",
+                      help="bypass the idempotency ledger: enqueue every normalized event again (after the "
+                           "catalog was wiped; safe, as event ids are deterministic and transitions forward-only)")
+    replay.add_argument("--quiet", action="store_true", help="no progress bar")
+    replay.add_argument("--verbose", action="store_true", help="keep the service's INFO log lines")
+    replay.set_defaults(run=_replay)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    import time
+
+    from chalicelib.observability import logger
+    from chalicelib.replay.documents import RawReader
+    from chalicelib.replay.progress import document_bar
+    from chalicelib.replay.run import Replay, replay_ingress
+    from chalicelib.settings import get_settings
+
+    until = time.time() if args.until is None else args.until
+    if until <= args.since:
+        print("error: --until must be after --since", file=sys.stderr)
+        return 2
+    settings = get_settings()
+    job = Replay(replay_ingress(settings, force=args.force, dry_run=args.dry_run), RawReader(settings.raw_bucket),
+                 dry_run=args.dry_run, force=args.force, report=print if args.dry_run else None)
+    level = logger.log_level
+    if not args.verbose:
+        logger.setLevel("WARNING")  # one INFO line per event would bury the summary
+    try:
+        days = job.keys(args.provider, args.since, until)
+        with document_bar(sum(map(len, days)), args.quiet, desc=f"replay {args.provider}") as advance:
+            summary = job.run(args.provider, args.since, until, days=days, progress=advance)
+    finally:
+        logger.setLevel(level)
+    print("\n".join(summary.lines()))
+    return 0
 
 
 if __name__ == "__main__":
