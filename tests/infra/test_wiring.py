@@ -321,11 +321,13 @@ def test_worker_publishes_events_and_consumes_its_queue(template):
     assert "dynamodb:DeleteItem" in actions  # finished transfer checkpoints
 
 
-def test_reconcile_discovers_and_enqueues_but_never_publishes(template):
+def test_reconcile_discovers_enqueues_and_announces_what_it_fails(template):
     actions = _actions(template, "Reconcile")
-    assert "events:PutEvents" not in actions
     assert "sqs:ReceiveMessage" not in actions
-    assert {"s3:ListBucket", "s3:GetObject", "sqs:SendMessage", "dynamodb:Query"} <= actions
+    assert {"s3:ListBucket", "s3:GetObject", "sqs:SendMessage", "dynamodb:Query", "dynamodb:BatchGetItem"} <= actions
+    # a recording failed after its re-drives emits recording.failed, on the stage's bus only
+    assert _resources_for(template, "Reconcile", "events:PutEvents") == \
+        _resources_for(template, "HandleJobs", "events:PutEvents")
 
 
 def test_secrets_are_read_only_under_the_stage_path(template):
