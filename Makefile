@@ -16,11 +16,15 @@ LAMBDA_ARCH := x86_64
 FFMPEG_LAYER_ZIP := layers/ffmpeg/dist/ffmpeg-layer-$(LAMBDA_ARCH).zip
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: run test lint typecheck package deploy deploy-check layer pytest bench bench-deps clean
+.PHONY: run demo test lint typecheck package deploy deploy-check layer pytest bench bench-pipeline bench-deps clean
 
 ## run: the whole service locally on embedded emulators, until Ctrl-C
 run: $(STAMP)
 	$(BIN)/python -m devstack
+
+## demo: while `make run` is up, an nginx-rtmp and an IVS recording from "ready" to `processed`
+demo: $(STAMP)
+	$(BIN)/python -m devstack.demo
 
 ## test: lint, type-check, package + cfn-lint, and the test suite
 test: lint typecheck package pytest
@@ -78,6 +82,11 @@ bench: bench-deps
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/ingress.py
 	$(BIN)/python bench/transfer.py
+	$(BIN)/python bench/pipeline.py --keep
+
+## bench-pipeline: a 30-minute 720p recording through the local stack vs a bare copy + remux
+bench-pipeline: $(STAMP)
+	$(BIN)/python bench/pipeline.py --keep
 
 bench-deps: $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt

@@ -29,7 +29,7 @@ from devstack.env import (
 from devstack.moto import MotoServer
 
 PROJECT = Path(__file__).resolve().parent.parent
-ENV_FILE = PROJECT / ".relay" / "local.env"
+ENV_FILE = PROJECT / ".relay" / "local.env"  # or $RELAY_STATE_DIR/local.env
 READY_TIMEOUT_S = 60.0
 
 
@@ -110,7 +110,8 @@ def main() -> int:
         os.environ["JOBS_QUEUE_URL"] = bootstrap(get_settings(), secrets, archive_emulated=not real_vultr)
         reset_settings()
         api_url = f"http://{HOST}:{api_port}"
-        write_env_file(ENV_FILE, {**service_environment(base), "JOBS_QUEUE_URL": os.environ["JOBS_QUEUE_URL"],
+        env_file = Path(base["RELAY_STATE_DIR"]) / "local.env" if base.get("RELAY_STATE_DIR") else ENV_FILE
+        write_env_file(env_file, {**service_environment(base), "JOBS_QUEUE_URL": os.environ["JOBS_QUEUE_URL"],
                                   "RELAY_API_URL": api_url, **secrets})
         server, _ = serve(api_port, stop, float(base.get("RELAY_RECONCILE_SECONDS", "60")))
         wait_until_answering(f"{api_url}/health", READY_TIMEOUT_S)

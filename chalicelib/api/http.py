@@ -13,7 +13,7 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.errors import ClientInputError, UnavailableError
+from chalicelib.errors import ClientInputError, ConfigError, UnavailableError
 from chalicelib.observability import logger
 
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -45,6 +45,9 @@ def json_errors(view: Callable[..., Any]) -> Callable[..., Any]:
         except UnavailableError as exc:
             logger.warning("dependency unavailable", extra={"reason": exc.message})
             return error_response(503, "unavailable", "a store is unavailable; retry later")
+        except ConfigError as exc:  # ours, not the caller's: a 5xx, so providers retry once it is fixed
+            logger.error("misconfigured", extra={"reason": str(exc)})
+            return error_response(500, "misconfigured", "the relay is missing a setting or secret")
 
     return wrapped
 

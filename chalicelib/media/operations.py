@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -162,26 +162,30 @@ def stream_to_archive(sources: list[str], destination: Any, *, identity: str, ti
             before_complete=finished))
 
 
+@dataclass(frozen=True)
+class Archived:
+    how: str  # "copied" (already a faststart MP4), "remuxed" or "streamed"
+    size: int
+    local_mp4: str | None  # the archived MP4, still on disk for thumbnails (None when streamed)
+
+
 def archive_mp4(sources: list[str], destination: Any, *, identity: str, budget_mb: int, timeout_s: float,
-                scratch: str, config: Any = None) -> tuple[str, int]:
+                scratch: str, config: Any = None) -> Archived:
     """Put a faststart MP4 of `sources` at `destination`: remux on local disk and
     upload with the transfer engine when input plus output fit `budget_mb`, else
-    stream fragmented MP4 straight into the archive. Returns (path taken, bytes)."""
+    stream fragmented MP4 straight into the archive (always for URL inputs: they
+    are URLs because they did not fit). The local MP4 is left in `scratch`."""
     from chalicelib.media.budget import needs_streaming
     from chalicelib.transfer.checkpoint import MemoryCheckpoints
     from chalicelib.transfer.engine import Copier, TransferConfig
     from chalicelib.transfer.sources import FileSource
 
     config = config or TransferConfig()
-    if needs_streaming(sum(os.path.getsize(s) for s in sources), budget_mb):
-        return "streamed", stream_to_archive(sources, destination, identity=identity, timeout_s=timeout_s,
-                                             config=config)
+    if any("://" in s for s in sources) or needs_streaming(sum(os.path.getsize(s) for s in sources), budget_mb):
+        size = stream_to_archive(sources, destination, identity=identity, timeout_s=timeout_s, config=config)
+        return Archived("streamed", size, None)
     local = os.path.join(scratch, "recording.mp4")
     path, _ = to_faststart_mp4(sources[0], local, timeout_s) if len(sources) == 1 else (
         local, remux_to_mp4(sources, local, timeout_s))
-    try:
-        Copier(FileSource(path), destination, MemoryCheckpoints(), config=config).run()
-        return "remuxed", os.path.getsize(path)
-    finally:
-        if path == local:
-            Path(local).unlink(missing_ok=True)
+    Copier(FileSource(path), destination, MemoryCheckpoints(), config=config).run()
+    return Archived("remuxed" if path == local else "copied", os.path.getsize(path), path)

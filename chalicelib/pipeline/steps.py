@@ -39,14 +39,15 @@ def archive_recording(recordings: Recordings, recording_id: str, item: dict[str,
     layout = ArchiveLayout.of(facts["provider"], recording_id, recording.get("started_at") or item["created_at"])
     vultr = transfer_client(settings.transfer_workers)
     with tempfile.TemporaryDirectory(prefix="relay-job-") as scratch:
+        local_mp4 = None
         if RANK[Status(item["status"])] < RANK[Status.ARCHIVED]:  # a redelivery after `archived` skips this
             recordings.advance(recording_id, Status.ARCHIVING)
             if settings.keep_source and isinstance(source, Files):
                 keep_originals(source, layout, vultr)
-            _archive_mp4(source, layout, vultr, Path(scratch), item, recording_id)
+            local_mp4 = _archive_mp4(source, layout, vultr, Path(scratch), item, recording_id)
             if recordings.advance(recording_id, Status.ARCHIVED, archive_key=layout.mp4):
                 emit(own_event(EventType.RECORDING_ARCHIVED, recording_id, facts))
-        info = derive(layout, vultr, Path(scratch), recording_id, facts)
+        info = derive(layout, vultr, Path(scratch), recording_id, facts, local_mp4)
     if recordings.advance(recording_id, Status.PROCESSED, duration_s=f"{info.duration_s:.3f}",
                           manifest_key=layout.manifest):
         emit(own_event(EventType.RECORDING_PROCESSED, recording_id, facts, playback=facts.get("playback")))
@@ -54,7 +55,8 @@ def archive_recording(recordings: Recordings, recording_id: str, item: dict[str,
 
 
 def _archive_mp4(source: Files | Playlist, layout: ArchiveLayout, vultr: Any, scratch: Path,
-                 item: dict[str, Any], recording_id: str) -> None:
+                 item: dict[str, Any], recording_id: str) -> str | None:
+    """Archive the MP4; returns its local copy when one is still on disk."""
     from chalicelib.media.operations import archive_mp4
     from chalicelib.transfer.destination import Destination
     from chalicelib.transfer.engine import TransferConfig
@@ -65,22 +67,26 @@ def _archive_mp4(source: Files | Playlist, layout: ArchiveLayout, vultr: Any, sc
     else:
         local = fetch(source, scratch, settings.ephemeral_budget_mb, item)
     started = time.monotonic()
-    _, size = archive_mp4(local, Destination(vultr, settings.vultr_bucket, layout.mp4), identity=recording_id,
-                          budget_mb=settings.ephemeral_budget_mb, timeout_s=TIMEOUT_S, scratch=str(scratch),
-                          config=TransferConfig.from_settings(settings))
+    done = archive_mp4(local, Destination(vultr, settings.vultr_bucket, layout.mp4), identity=recording_id,
+                       budget_mb=settings.ephemeral_budget_mb, timeout_s=TIMEOUT_S, scratch=str(scratch),
+                       config=TransferConfig.from_settings(settings))
     from chalicelib.observability import count
 
-    count("CopyMBps", size / 1e6 / max(time.monotonic() - started, 1e-3), unit="Megabytes/Second")
+    count("CopyMBps", done.size / 1e6 / max(time.monotonic() - started, 1e-3), unit="Megabytes/Second")
+    logger.info("recording archived", extra={"how": done.how, "bytes": done.size})
+    return done.local_mp4
 
 
-def derive(layout: ArchiveLayout, vultr: Any, scratch: Path, recording_id: str, facts: dict[str, Any]) -> Any:
-    """Probe the archived MP4 (through a presigned URL: FFmpeg reads only what it needs),
-    then poster, sprite, VTT and manifest beside it."""
+def derive(layout: ArchiveLayout, vultr: Any, scratch: Path, recording_id: str, facts: dict[str, Any],
+           local_mp4: str | None = None) -> Any:
+    """Probe the archived MP4, then poster, sprite, VTT and manifest beside it. The
+    local copy when it is still on disk (the very bytes archived), else the archive
+    through a presigned URL (FFmpeg reads only what it needs)."""
     from chalicelib.media.operations import make_poster, make_sprite, probe
 
     settings = get_settings()
-    url = vultr.generate_presigned_url("get_object", ExpiresIn=URL_TTL_S,
-                                       Params={"Bucket": settings.vultr_bucket, "Key": layout.mp4})
+    url = local_mp4 or vultr.generate_presigned_url("get_object", ExpiresIn=URL_TTL_S,
+                                                    Params={"Bucket": settings.vultr_bucket, "Key": layout.mp4})
     info = probe(url, TIMEOUT_S)
     make_poster(url, info, str(scratch / "poster.jpg"))
     make_sprite(url, info, str(scratch / "sprite.jpg"), str(scratch / "thumbnails.vtt"))

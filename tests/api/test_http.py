@@ -43,3 +43,15 @@ def test_other_exceptions_are_not_swallowed():
 
     with pytest.raises(RuntimeError):
         json_errors(view)()
+
+
+def test_a_missing_secret_is_a_json_500_that_does_not_name_it():
+    from chalicelib.errors import ConfigError
+
+    def view():
+        raise ConfigError("secret is not configured", detail="MUX_WEBHOOK_SECRET")
+
+    answer = json_errors(view)()
+    assert answer.status_code == 500
+    assert json.loads(answer.body)["error"] == "misconfigured"
+    assert "MUX_WEBHOOK_SECRET" not in answer.body

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import selectors
 import signal
 import subprocess
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -35,17 +35,26 @@ def _session_members(sid: int) -> list[int]:
 
 
 def _wait_for_line(process: subprocess.Popen[str], text: str, timeout: float) -> float:
-    started = time.monotonic()
-    selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
-    while time.monotonic() - started < timeout:
-        if selector.select(timeout=0.5):
-            line = process.stdout.readline()
+    """Seconds until `text` is printed. A reader thread keeps draining the pipe after
+    (a select on it can miss a line Python already buffered, and a full pipe would
+    block the server's access log)."""
+    started, seen, lines = time.monotonic(), threading.Event(), []
+
+    def read() -> None:
+        for line in process.stdout:
+            lines.append(line)
             if text in line:
-                return time.monotonic() - started
-            if not line and process.poll() is not None:
-                break
-    pytest.fail(f"no {text!r} within {timeout} s")
+                seen.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    if not seen.wait(timeout):
+        pytest.fail(f"no {text!r} within {timeout} s: {''.join(lines[-20:])}")
+    return time.monotonic() - started
+
+
+def local_env(ports: dict[str, str]) -> dict[str, str]:
+    text = (Path(ports["RELAY_STATE_DIR"]) / "local.env").read_text()
+    return dict(line.split("=", 1) for line in text.splitlines())
 
 
 def _get(url: str) -> bytes:
@@ -54,9 +63,10 @@ def _get(url: str) -> bytes:
 
 
 @pytest.fixture
-def stack_ports() -> dict[str, str]:
+def stack_ports(tmp_path) -> dict[str, str]:
+    """Free ports, and a state directory of its own: a developer's `make run` keeps its `.relay/local.env`."""
     return {"RELAY_AWS_PORT": str(free_port()), "RELAY_VULTR_PORT": str(free_port()),
-            "RELAY_API_PORT": str(free_port())}
+            "RELAY_API_PORT": str(free_port()), "RELAY_STATE_DIR": str(tmp_path)}
 
 
 def _start(ports: dict[str, str]) -> subprocess.Popen[str]:
@@ -86,7 +96,8 @@ def test_make_run_is_ready_serves_schema_and_stops_everything(stack_ports, stop_
         while _session_members(process.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert _session_members(process.pid) == []
-        assert not any(port_open("127.0.0.1", int(p)) for p in stack_ports.values())
+        assert not any(port_open("127.0.0.1", int(stack_ports[k]))
+                       for k in ("RELAY_AWS_PORT", "RELAY_VULTR_PORT", "RELAY_API_PORT"))
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
@@ -102,7 +113,7 @@ def test_make_run_takes_eventbridge_and_hooks_and_lists_them(stack_ports):
     process = _start(stack_ports)
     try:
         _wait_for_line(process, READY, 60)
-        values = dict(line.split("=", 1) for line in (PROJECT / ".relay/local.env").read_text().splitlines())
+        values = local_env(stack_ports)
         api = values["RELAY_API_URL"]
         envelope = fixture("eventbridge", "ivs_recording_end")
         status, body = _request(f"{api}/_local/eventbridge", json.dumps(envelope).encode(),
@@ -124,12 +135,12 @@ def test_make_run_writes_local_env(stack_ports):
     process = _start(stack_ports)
     try:
         _wait_for_line(process, READY, 60)
-        values = dict(line.split("=", 1) for line in (PROJECT / ".relay/local.env").read_text().splitlines())
+        values = local_env(stack_ports)
         assert values["RELAY_API_URL"] == f"http://127.0.0.1:{stack_ports['RELAY_API_PORT']}"
         assert values["AWS_ENDPOINT_URL"] == f"http://127.0.0.1:{stack_ports['RELAY_AWS_PORT']}"
         assert values["VULTR_ENDPOINT"] == f"http://127.0.0.1:{stack_ports['RELAY_VULTR_PORT']}"
         assert values["JOBS_QUEUE_URL"].startswith(values["AWS_ENDPOINT_URL"])
-        assert oct((PROJECT / ".relay/local.env").stat().st_mode & 0o777) == "0o600"
+        assert oct((Path(stack_ports["RELAY_STATE_DIR"]) / "local.env").stat().st_mode & 0o777) == "0o600"
     finally:
         os.killpg(process.pid, signal.SIGINT)
         process.wait(timeout=60)

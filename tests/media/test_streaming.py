@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -67,14 +68,26 @@ def test_budget_picks_the_path_and_both_archive_a_playable_mp4(destination, tmp_
     source = make(tmp_path / "rec.flv", 4)
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    path, size = archive_mp4([str(source)], destination, identity="rec-2", budget_mb=budget_mb, timeout_s=60,
-                             scratch=str(scratch))
-    assert path == expected
+    done = archive_mp4([str(source)], destination, identity="rec-2", budget_mb=budget_mb, timeout_s=60,
+                       scratch=str(scratch))
+    assert done.how == expected
     archived = tmp_path / "archived.mp4"
     archived.write_bytes(destination.client.get_object(Bucket=destination.bucket, Key=destination.key)["Body"].read())
-    assert archived.stat().st_size == size
+    assert archived.stat().st_size == done.size
     assert abs(probe(str(archived)).duration_s - 4.0) <= 0.1
-    assert list(scratch.iterdir()) == []
+    if expected == "streamed":
+        assert done.local_mp4 is None and list(scratch.iterdir()) == []
+    else:  # kept for the thumbnails, byte for byte what was archived
+        assert done.local_mp4 is not None and Path(done.local_mp4).read_bytes() == archived.read_bytes()
+
+
+def test_an_mp4_that_is_already_faststart_is_copied_as_is(destination, tmp_path):
+    source = make(tmp_path / "rec.mp4", 2, extra=("-movflags", "+faststart"))
+    done = archive_mp4([str(source)], destination, identity="rec-3", budget_mb=1024, timeout_s=60,
+                       scratch=str(tmp_path))
+    assert done.how == "copied" and done.local_mp4 == str(source)
+    body = destination.client.get_object(Bucket=destination.bucket, Key=destination.key)["Body"].read()
+    assert body == source.read_bytes()
 
 
 def test_timeout_follows_the_lambda_deadline():
