@@ -114,7 +114,9 @@ def object_created(event: CloudWatchEvent) -> None:
     handle_eventbridge(event.to_dict(), event.context)
 
 
-@app.on_sqs_message(queue_arn=JOBS_QUEUE_ARN, batch_size=10)
+# One job per invocation: a process job can take most of the 900 s, and jobs batched
+# behind it would time out with it and come back only after the visibility timeout.
+@app.on_sqs_message(queue_arn=JOBS_QUEUE_ARN, batch_size=1)
 def handle_jobs(event: SQSEvent) -> dict[str, Any]:
     from chalicelib.pipeline.worker import handle_batch
 

@@ -8,6 +8,15 @@ sees and that always map to a 4xx answer.
 
 from __future__ import annotations
 
+import re
+
+_URL_QUERY = re.compile(r"(https?://[^\s?'\"]+)\?[^\s'\"]*")
+
+
+def redact_urls(text: str) -> str:
+    """URLs without their query strings: presigned and provider URLs carry credentials there."""
+    return _URL_QUERY.sub(r"\1?…", text)
+
 
 class RelayError(Exception):
     """Base of every error the relay raises on purpose."""

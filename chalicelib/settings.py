@@ -63,6 +63,7 @@ class Settings:
     upload_quiet_s: int
     provider_page_pause_s: float
     ivs_prefixes: tuple[str, ...]
+    discovery_budget_s: float
     presign_ttl_s: int
 
     @classmethod
@@ -111,7 +112,8 @@ class Settings:
             abandoned_upload_s=int(env.get("ABANDONED_UPLOAD_SECONDS", str(24 * 3600))),
             upload_quiet_s=int(env.get("UPLOAD_QUIET_SECONDS", "600")),
             provider_page_pause_s=float(env.get("PROVIDER_PAGE_PAUSE_SECONDS", "0.5")),
-            ivs_prefixes=tuple(p.strip() for p in env.get("IVS_PREFIXES", "ivs/").split(",") if p.strip()),
+            ivs_prefixes=tuple(p.strip() for p in env.get("IVS_PREFIXES", "ivs/v1/").split(",") if p.strip()),
+            discovery_budget_s=float(env.get("DISCOVERY_BUDGET_SECONDS", "600")),
             presign_ttl_s=int(env.get("PRESIGN_TTL", "3600")),
         )
 

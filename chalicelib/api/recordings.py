@@ -83,7 +83,8 @@ def archive_keys(item: Mapping[str, Any]) -> dict[str, str]:
     keys = {"mp4": str(mp4)}
     if item["status"] == Status.PROCESSED:
         directory = str(mp4).rpartition("/")[0] + "/"
-        keys.update({kind: directory + name for kind, name in _BESIDE_MP4.items()})
+        if item.get("thumbnails") != "none":  # an audio-only recording has no poster, sprite or VTT
+            keys.update({kind: directory + name for kind, name in _BESIDE_MP4.items()})
         keys["manifest"] = str(item.get("manifest_key") or directory + _SAMPLE.manifest.removeprefix(_SAMPLE.prefix))
     return keys
 

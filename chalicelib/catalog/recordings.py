@@ -59,6 +59,38 @@ class Recordings:
                 ConditionExpression="attribute_exists(pk)", ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values)
 
+    def touch(self, recording_id: str) -> bool:
+        """Mark a recording that is being worked on (deferred, continued, waiting) as
+        recently updated, so reconciliation does not take it for stuck."""
+        now = _now()
+        return self._conditional(
+            recording_id, "SET updated_at = :now, gsi2sk = :now",
+            "attribute_exists(pk) AND NOT #status IN (:processed, :failed)", {"#status": "status"},
+            {":now": {"S": now}, ":processed": {"S": str(Status.PROCESSED)}, ":failed": {"S": str(Status.FAILED)}})
+
+    def take_waiting(self, recording_id: str) -> bool:
+        """Clear a pending provider request of a `ready` recording; True for the one caller that did."""
+        return self._conditional(recording_id, "REMOVE waiting_for",
+                                 "attribute_exists(waiting_for) AND #status = :ready", {"#status": "status"},
+                                 {":ready": {"S": str(Status.READY)}})
+
+    def _conditional(self, recording_id: str, update: str, condition: str, names: dict[str, str],
+                     values: dict[str, Any]) -> bool:
+        """One conditional UpdateItem; False when the condition did not hold."""
+        from botocore.exceptions import ClientError
+
+        try:
+            with clients.unavailable_on_error("catalog"):
+                clients.aws("dynamodb").update_item(
+                    TableName=self.table, Key={"pk": {"S": recording_id}, "sk": {"S": "META"}},
+                    UpdateExpression=update, ConditionExpression=condition, ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def add_segments(self, recording_id: str, locations: list[str]) -> None:
         """Add media segments to a recording (a set: a redelivered segment adds nothing),
         creating the item when the segment comes before anything else of its session."""
@@ -222,7 +254,8 @@ class Recordings:
 
     def retry(self, recording_id: str) -> bool:
         """Move a `failed` recording back to `ready` for another attempt (`attempts` + 1,
-        nothing cleared); False when it is unknown or not failed."""
+        a pending provider request forgotten, so it is asked again); False when it is
+        unknown or not failed."""
         from botocore.exceptions import ClientError
 
         now = _now()
@@ -231,7 +264,7 @@ class Recordings:
                 clients.aws("dynamodb").update_item(
                     TableName=self.table, Key={"pk": {"S": recording_id}, "sk": {"S": "META"}},
                     UpdateExpression=("SET #status = :ready, #rank = :rank, updated_at = :now, gsi2pk = :g2,"
-                                      " gsi2sk = :now ADD attempts :one"),
+                                      " gsi2sk = :now REMOVE waiting_for ADD attempts :one"),
                     ConditionExpression="attribute_exists(pk) AND #status = :failed",
                     ExpressionAttributeNames={"#status": "status", "#rank": "rank"},
                     ExpressionAttributeValues={

@@ -13,6 +13,11 @@ class BadMediaError(MediaError):
     """The input is corrupt, truncated, empty, or lacks what we need."""
 
 
+class SegmentUnreadableError(RetryableError):
+    """FFmpeg skipped an HLS segment it could not fetch (and would exit 0): a hole in the
+    recording, so the whole remux is retried rather than archived."""
+
+
 class MediaTimeoutError(RetryableError):
     """FFmpeg ran past its time budget and was killed (a later, longer run may finish)."""
 

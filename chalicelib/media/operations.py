@@ -12,7 +12,7 @@ from chalicelib.media.binary import ffmpeg
 from chalicelib.media.errors import BadMediaError, MediaError
 from chalicelib.media.mp4 import is_faststart
 from chalicelib.media.probe import MediaInfo, parse_header, parse_last_time
-from chalicelib.media.runner import STDERR_TAIL, published, run, run_streaming, workspace
+from chalicelib.media.runner import check_segments, failure_detail, published, run, run_streaming, workspace
 from chalicelib.media.thumbnails import SpritePlan, plan_sprite, poster_times, webvtt
 
 
@@ -55,7 +55,8 @@ def _remux(argv: list[str], timeout_s: float) -> MediaInfo:
     done = run(argv, timeout_s, allow_failure=True)
     facts = parse_header(done.stderr)  # BadMediaError naming why, if the input was unreadable
     if done.returncode != 0:
-        raise MediaError("FFmpeg failed", detail=f"exit {done.returncode}: {done.stderr[-STDERR_TAIL:].strip()}")
+        raise MediaError("FFmpeg failed", detail=failure_detail(done.returncode, done.stderr))
+    check_segments(done.stderr)
     if facts.video_codec is None and facts.audio_codec is None:
         raise BadMediaError("no audio or video stream", detail=argv[-1])
     written = parse_last_time(done.stderr)
@@ -115,6 +116,14 @@ def remux_hls_from_s3(client: Any, bucket: str, key: str, output: str, timeout_s
 
     Only the chosen rendition's segments are read, each through a presigned URL,
     so FFmpeg streams them and nothing else of the recording is downloaded."""
+    with workspace() as tmp:
+        return remux_playlist_to_mp4(presigned_media_playlist(client, bucket, key, tmp, url_ttl_s), output,
+                                     timeout_s)
+
+
+def presigned_media_playlist(client: Any, bucket: str, key: str, tmp: Path, url_ttl_s: int = 3600) -> str:
+    """A local copy of the best rendition's media playlist (from a master or media
+    playlist in S3) whose segments are presigned URLs; returns its path."""
     text = _read_text(client, bucket, key)
     if hls.is_master(text):
         key = hls.relative_key(key, hls.best_variant(text))
@@ -126,10 +135,9 @@ def remux_hls_from_s3(client: Any, bucket: str, key: str, output: str, timeout_s
         return str(client.generate_presigned_url("get_object", ExpiresIn=url_ttl_s,
                                                   Params={"Bucket": bucket, "Key": hls.relative_key(key, uri)}))
 
-    with workspace() as tmp:
-        playlist = tmp / "media.m3u8"
-        playlist.write_text(hls.rewrite_media_playlist(text, presign))
-        return remux_playlist_to_mp4(str(playlist), output, timeout_s)
+    playlist = tmp / "media.m3u8"
+    playlist.write_text(hls.rewrite_media_playlist(text, presign))
+    return str(playlist)
 
 
 def remux_playlist_to_mp4(playlist: str, output: str, timeout_s: float) -> MediaInfo:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -15,10 +16,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TypeVar, cast
 
-from chalicelib.media.errors import MediaError, MediaTimeoutError
+from chalicelib.errors import redact_urls
+from chalicelib.media.errors import MediaError, MediaTimeoutError, SegmentUnreadableError
 
 T = TypeVar("T")
 STDERR_TAIL = 2000
+# FFmpeg's HLS demuxer on a segment it could not fetch: it logs, skips it, and exits 0.
+SKIPPED_SEGMENT = re.compile(r"Failed to open segment|failed too many times, skipping")
+
+
+def failure_detail(returncode: int, stderr: str) -> str:
+    return f"exit {returncode}: {redact_urls(stderr[-STDERR_TAIL:].strip())}"
+
+
+def check_segments(stderr: str) -> None:
+    """Raise SegmentUnreadableError when FFmpeg skipped a segment (see SKIPPED_SEGMENT)."""
+    found = SKIPPED_SEGMENT.search(stderr)
+    if found:
+        line = next((ln for ln in stderr.splitlines() if found.group(0) in ln), found.group(0))
+        raise SegmentUnreadableError("an HLS segment could not be read", detail=redact_urls(line.strip())[:300])
 # Only what FFmpeg needs: chalice's test client does not export its env to children anyway.
 CLEAN_ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}
 
@@ -47,7 +63,7 @@ def run(argv: Sequence[str], timeout_s: float, *, allow_failure: bool = False) -
         raise
     text = stderr.decode("utf-8", "replace")
     if process.returncode != 0 and not allow_failure:
-        raise MediaError("FFmpeg failed", detail=f"exit {process.returncode}: {text[-STDERR_TAIL:].strip()}")
+        raise MediaError("FFmpeg failed", detail=failure_detail(process.returncode, text))
     return Completed(stdout, text, process.returncode)
 
 
@@ -84,10 +100,11 @@ def run_streaming(argv: Sequence[str], timeout_s: float,
             process.wait()
             if process.returncode == -signal.SIGKILL:
                 raise MediaTimeoutError("FFmpeg timed out", detail=f"after {timeout_s:.1f} s")
+            errors.seek(0)
+            text = errors.read().decode("utf-8", "replace")
             if process.returncode != 0:
-                errors.seek(0)
-                text = errors.read().decode("utf-8", "replace")
-                raise MediaError("FFmpeg failed", detail=f"exit {process.returncode}: {text[-STDERR_TAIL:].strip()}")
+                raise MediaError("FFmpeg failed", detail=failure_detail(process.returncode, text))
+            check_segments(text)
 
         timer.start()
         try:

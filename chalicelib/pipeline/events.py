@@ -39,8 +39,9 @@ def apply_recording_event(job: dict[str, Any]) -> None:
         return
     if moved:
         JobQueue(settings.jobs_queue_url).send(process_job(recording_id), delay_s=_settle_s(event))
-    elif _waiting_on_provider(recordings.get(recording_id)):
-        # The provider finished what we asked for (a Mux static rendition, master access).
+    elif recordings.take_waiting(recording_id):
+        # The provider finished what we asked for (a Mux static rendition, master access);
+        # only the first such webhook wakes the job.
         JobQueue(settings.jobs_queue_url).send(process_job(recording_id))
 
 
@@ -60,6 +61,3 @@ def _settle_s(event: RecordingEvent) -> int:
         return min(900, get_settings().mediamtx_settle_s)
     return 0
 
-
-def _waiting_on_provider(item: dict[str, Any] | None) -> bool:
-    return bool(item and item.get("status") == Status.READY and item.get("waiting_for"))

@@ -48,7 +48,10 @@ def emit(event: RecordingEvent) -> None:
     from chalicelib.catalog.events import EventHistory
 
     settings = get_settings()
-    EventHistory(settings.catalog_table).append(event)
+    try:
+        EventHistory(settings.catalog_table).append(event)
+    except Exception:  # the state change already happened: announcing it still matters more
+        logger.exception("event not kept in the history", extra={"event_id": event.id})
     try:
         answer = clients.aws("events").put_events(Entries=[{
             "Source": SOURCE, "DetailType": str(event.type), "Detail": event.to_json(),

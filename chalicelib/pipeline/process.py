@@ -16,7 +16,7 @@ from typing import Any
 
 from chalicelib.catalog.recordings import Recordings
 from chalicelib.catalog.states import TERMINAL, Status
-from chalicelib.errors import GiveUpError, NotReadyError
+from chalicelib.errors import GiveUpError, NotReadyError, redact_urls
 from chalicelib.events import ErrorInfo, EventType
 from chalicelib.observability import logger
 from chalicelib.pipeline.jobs import register
@@ -51,6 +51,8 @@ def process_recording(job: dict[str, Any]) -> None:
         source = resolve(facts, item)
         if isinstance(source, Waiting):
             recordings.note(recording_id, waiting_for=source.reason)
+            source.request()
+            recordings.touch(recording_id)
             logger.info("waiting for the provider", extra={"recording_id": recording_id, "for": source.reason})
             return
         from chalicelib.pipeline.steps import archive_recording
@@ -58,17 +60,20 @@ def process_recording(job: dict[str, Any]) -> None:
         archive_recording(recordings, recording_id, item, facts, source)
     except NotReadyError as exc:
         _defer(job, exc)
+        recordings.touch(recording_id)
     except ContinueLater:
         JobQueue(get_settings().jobs_queue_url).send({**job, "continued": int(job.get("continued", 0)) + 1})
+        recordings.touch(recording_id)
     except GiveUpError as exc:
         fail(recordings, recording_id, facts, exc)
         raise
 
 
 def fail(recordings: Recordings, recording_id: str, facts: dict[str, Any], exc: GiveUpError) -> None:
-    if recordings.advance(recording_id, Status.FAILED, last_error=str(exc)[:1000]):
+    reason = redact_urls(str(exc))[:1000]  # stored, served by the API and sent out: no credentials
+    if recordings.advance(recording_id, Status.FAILED, last_error=reason):
         emit(own_event(EventType.RECORDING_FAILED, recording_id, facts,
-                       error=ErrorInfo(code=type(exc).__name__, message=str(exc)[:1000])))
+                       error=ErrorInfo(code=type(exc).__name__, message=reason)))
 
 
 def _defer(job: dict[str, Any], exc: NotReadyError) -> None:

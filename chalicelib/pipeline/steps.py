@@ -48,8 +48,9 @@ def archive_recording(recordings: Recordings, recording_id: str, item: dict[str,
             if recordings.advance(recording_id, Status.ARCHIVED, archive_key=layout.mp4):
                 emit(own_event(EventType.RECORDING_ARCHIVED, recording_id, facts))
         info = derive(layout, vultr, Path(scratch), recording_id, facts, local_mp4)
+    thumbnails = "none" if info.video_codec is None else "made"
     if recordings.advance(recording_id, Status.PROCESSED, duration_s=f"{info.duration_s:.3f}",
-                          manifest_key=layout.manifest):
+                          manifest_key=layout.manifest, thumbnails=thumbnails):
         emit(own_event(EventType.RECORDING_PROCESSED, recording_id, facts, playback=facts.get("playback")))
     logger.info("recording processed", extra={"recording_id": recording_id, "duration_s": info.duration_s})
 
@@ -62,14 +63,22 @@ def _archive_mp4(source: Files | Playlist, layout: ArchiveLayout, vultr: Any, sc
     from chalicelib.transfer.engine import TransferConfig
 
     settings = get_settings()
-    if isinstance(source, Playlist):
-        local = [_remux_playlist(source.location, str(scratch / "recording.mp4"))]
-    else:
-        local = fetch(source, scratch, settings.ephemeral_budget_mb, item)
+    destination = Destination(vultr, settings.vultr_bucket, layout.mp4)
+    config = TransferConfig.from_settings(settings)
     started = time.monotonic()
-    done = archive_mp4(local, Destination(vultr, settings.vultr_bucket, layout.mp4), identity=recording_id,
-                       budget_mb=settings.ephemeral_budget_mb, timeout_s=TIMEOUT_S, scratch=str(scratch),
-                       config=TransferConfig.from_settings(settings))
+    if isinstance(source, Playlist) and _too_big(source, settings.ephemeral_budget_mb):
+        from chalicelib.media.operations import Archived, stream_to_archive
+
+        size = stream_to_archive([_media_playlist(source.location, scratch)], destination, identity=recording_id,
+                                 timeout_s=TIMEOUT_S, hls_playlist=True, config=config)
+        done = Archived("streamed", size, None)
+    else:
+        if isinstance(source, Playlist):
+            local = [_remux_playlist(source.location, str(scratch / "recording.mp4"), scratch)]
+        else:
+            local = fetch(source, scratch, settings.ephemeral_budget_mb, item)
+        done = archive_mp4(local, destination, identity=recording_id, budget_mb=settings.ephemeral_budget_mb,
+                           timeout_s=TIMEOUT_S, scratch=str(scratch), config=config)
     from chalicelib.observability import count
 
     count("CopyMBps", done.size / 1e6 / max(time.monotonic() - started, 1e-3), unit="Megabytes/Second")
@@ -88,46 +97,52 @@ def derive(layout: ArchiveLayout, vultr: Any, scratch: Path, recording_id: str, 
     url = local_mp4 or vultr.generate_presigned_url("get_object", ExpiresIn=URL_TTL_S,
                                                     Params={"Bucket": settings.vultr_bucket, "Key": layout.mp4})
     info = probe(url, TIMEOUT_S)
-    make_poster(url, info, str(scratch / "poster.jpg"))
-    make_sprite(url, info, str(scratch / "sprite.jpg"), str(scratch / "thumbnails.vtt"))
+    archive = {"mp4": layout.mp4, "manifest": layout.manifest}
+    if info.video_codec is not None:  # audio-only recordings get no pictures
+        make_poster(url, info, str(scratch / "poster.jpg"))
+        make_sprite(url, info, str(scratch / "sprite.jpg"), str(scratch / "thumbnails.vtt"))
+        archive.update(poster=layout.poster, sprite=layout.sprite, vtt=layout.vtt)
     manifest = {"recording_id": recording_id, "provider": facts["provider"], "stream": facts.get("stream", {}),
                 "recording": facts.get("recording") or {}, "playback": facts.get("playback", {}),
-                "media": asdict(info), "status": str(Status.PROCESSED),
-                "archive": {"mp4": layout.mp4, "poster": layout.poster, "sprite": layout.sprite, "vtt": layout.vtt,
-                            "manifest": layout.manifest}}
+                "media": asdict(info), "status": str(Status.PROCESSED), "archive": archive}
     (scratch / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
-    for name in ("poster.jpg", "sprite.jpg", "thumbnails.vtt", "manifest.json"):
+    for name in [k.rsplit("/", 1)[1] for kind, k in archive.items() if kind != "mp4"]:
         vultr.put_object(Bucket=settings.vultr_bucket, Key=layout.key(name), Body=(scratch / name).read_bytes(),
                          ContentType=CONTENT_TYPES[os.path.splitext(name)[1]])
     return info
 
 
 def fetch(source: Files, scratch: Path, budget_mb: int, item: dict[str, Any]) -> list[str]:
-    """Local copies of the files within the budget; URLs beyond it (FFmpeg then
-    streams them and the remux streams into the archive)."""
+    """Local copies of the files when all of them (and a same-size output) fit the
+    budget; else URLs for every one (FFmpeg streams them into the archive)."""
     from chalicelib.media.budget import needs_streaming
+
+    readers = [_open(location, item) for location in source.locations]
+    if needs_streaming(sum(r.size for r in readers), budget_mb):
+        return [_readable_url(location) for location in source.locations]
+    inputs = []
+    for index, (location, reader) in enumerate(zip(source.locations, readers, strict=True)):
+        path = scratch / f"source-{index}{_extension(location)}"
+        _download(location, reader, path)
+        inputs.append(str(path))
+    return inputs
+
+
+def _open(location: str, item: dict[str, Any]) -> Any:
+    """The source's reader (its size known); an Agora file still in backup storage is waited for."""
     from chalicelib.transfer.errors import SourceGoneError
     from chalicelib.transfer.locations import open_source
 
-    inputs = []
-    for index, location in enumerate(source.locations):
-        try:
-            reader = open_source(location)
-            if needs_streaming(reader.size, budget_mb):
-                inputs.append(_readable_url(location))
-                continue
-            path = scratch / f"source-{index}{_extension(location)}"
-            _download(location, reader, path)
-        except SourceGoneError as exc:
-            if item.get("provider") == "agora":
-                from chalicelib.resolve.ingest import agora_may_still_arrive
+    try:
+        return open_source(location)
+    except SourceGoneError as exc:
+        if item.get("provider") == "agora":
+            from chalicelib.resolve.ingest import agora_may_still_arrive
 
-                if agora_may_still_arrive(item.get("created_at")):
-                    raise NotReadyError("Agora file not in the bucket yet (backup storage)", detail=location,
-                                        delay_s=300) from exc
-            raise
-        inputs.append(str(path))
-    return inputs
+            if agora_may_still_arrive(item.get("created_at")):
+                raise NotReadyError("Agora file not in the bucket yet (backup storage)", detail=location,
+                                    delay_s=300) from exc
+        raise
 
 
 def _download(location: str, reader: Any, path: Path) -> None:
@@ -162,14 +177,32 @@ def _extension(location: str) -> str:
     return posixpath.splitext(location.split("?", 1)[0])[1] or ".bin"
 
 
-def _remux_playlist(location: str, output: str) -> str:
-    from chalicelib.media.operations import remux_hls_from_s3, remux_playlist_to_mp4
+# HLS sizes are not listed anywhere: assume up to 8 Mb/s (1 MB a second) to decide.
+HLS_BYTES_PER_S = 1_000_000
+
+
+def _too_big(source: Playlist, budget_mb: int) -> bool:
+    """Whether the remuxed MP4 (and its copy) might not fit the ephemeral budget."""
+    from chalicelib.media.budget import needs_streaming
+
+    return source.duration_s is not None and needs_streaming(int(source.duration_s * HLS_BYTES_PER_S), budget_mb)
+
+
+def _media_playlist(location: str, scratch: Path) -> str:
+    """What FFmpeg reads: for S3, a local copy of the best rendition's playlist with
+    presigned segment URLs; for a provider URL, its best media playlist's URL."""
+    from chalicelib.media.operations import presigned_media_playlist
 
     if location.startswith("s3://"):
         _, bucket, key = split_bucket_key(location)
-        remux_hls_from_s3(clients.aws("s3"), bucket, key, output, TIMEOUT_S)
-    else:
-        remux_playlist_to_mp4(_media_playlist_url(location), output, TIMEOUT_S)
+        return presigned_media_playlist(clients.aws("s3"), bucket, key, scratch, URL_TTL_S)
+    return _media_playlist_url(location)
+
+
+def _remux_playlist(location: str, output: str, scratch: Path) -> str:
+    from chalicelib.media.operations import remux_playlist_to_mp4
+
+    remux_playlist_to_mp4(_media_playlist(location, scratch), output, TIMEOUT_S)
     return output
 
 

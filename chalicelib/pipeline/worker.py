@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from chalicelib import clients
-from chalicelib.errors import GiveUpError, RetryableError
+from chalicelib.errors import ClientInputError, GiveUpError, RetryableError
 from chalicelib.observability import logger, metrics
 from chalicelib.pipeline.jobs import run_job, set_deadline
 from chalicelib.settings import get_settings
@@ -37,6 +37,8 @@ def process_message(body: str) -> Outcome:
         return _give_up(GiveUpError("job is not JSON", detail=str(exc)))
     except GiveUpError as exc:
         return _give_up(exc)
+    except ClientInputError as exc:  # bad data inside a job (a malformed location): retrying cannot fix it
+        return _give_up(GiveUpError(exc.message, detail=exc.detail))
     return Outcome.DONE
 
 

@@ -47,7 +47,7 @@ def mux_events(settings: Settings, since: float, now: float) -> Iterator[Recordi
         for asset in page["data"]:
             if float(asset.get("created_at") or 0) < since:
                 return
-            if asset.get("live_stream_id") and asset.get("status") in ("ready", "errored"):
+            if asset.get("live_stream_id") and not asset.get("is_live") and asset.get("status") in ("ready", "errored"):
                 yield from adapter.normalize(_mux_payload(asset), _request(now), context(settings, now)).events
         cursor = page.get("next_cursor")
         if not cursor or not page["data"]:
@@ -94,7 +94,8 @@ def ivs_events(settings: Settings, since: float, now: float) -> Iterator[Recordi
     from chalicelib.providers.ivs import ENDED_OBJECT, FAILED_OBJECT, normalize_ivs_object
 
     for prefix in settings.ivs_prefixes:
-        for obj in _objects(settings.ivs_bucket, prefix, since):
+        for obj in (o for day in _ivs_days(settings.ivs_bucket, prefix, since, now)
+                    for o in _objects(settings.ivs_bucket, day, since)):
             key = obj["Key"]
             if not key.endswith((ENDED_OBJECT, FAILED_OBJECT)):
                 continue
@@ -102,6 +103,34 @@ def ivs_events(settings: Settings, since: float, now: float) -> Iterator[Recordi
             envelope = {"id": event_id("reconcile", "ivs", key), "account": parts[2] if len(parts) > 2 else "unknown",
                         "region": settings.region, "time": rfc3339(obj["LastModified"])}
             yield from normalize_ivs_object(envelope, settings.ivs_bucket, key, context(settings, now)).events
+
+
+def _ivs_days(bucket: str, root: str, since: float, now: float) -> Iterator[str]:
+    """`ivs/v1/{account}/{channel}/{y}/{m}/{d}/` for each day of the window, so a run lists
+    the window's objects and not the bucket's whole history (IVS does not pad the
+    numbers; padded forms are listed too in case)."""
+    days = {datetime.fromtimestamp(t, UTC).date() for t in _every_day(since, now)}
+    for account in _folders(bucket, root.rstrip("/") + "/"):
+        for channel in _folders(bucket, account):
+            for day in sorted(days):
+                forms = {f"{day.year}/{day.month}/{day.day}/", f"{day.year}/{day.month:02d}/{day.day:02d}/"}
+                yield from (channel + form for form in sorted(forms))
+
+
+def _every_day(since: float, now: float) -> Iterator[float]:
+    moment = since
+    while moment < now:
+        yield moment
+        moment += 86400
+    yield now
+
+
+def _folders(bucket: str, prefix: str) -> Iterator[str]:
+    with clients.unavailable_on_error("object listing"):
+        for page in clients.aws("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix,
+                                                                                 Delimiter="/"):
+            for common in page.get("CommonPrefixes", []):
+                yield str(common["Prefix"])
 
 
 # -- Self-hosted and Agora (our ingest bucket) ----------------------------------------------------

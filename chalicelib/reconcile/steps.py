@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -26,9 +27,17 @@ def discover(settings: Settings, since: float, now: float, summary: ReconcileSum
 
     recordings, ledger = Recordings(settings.catalog_table), default_ingress().ledger
     ledger.register_context(lambda_context)
+    # Re-drive and clean-up must still run when discovery is slow: it stops at its budget.
+    deadline = time.monotonic() + settings.discovery_budget_s
     for name in sources or configured(settings):
+        if time.monotonic() > deadline:
+            summary.source_errors[name] = "skipped: discovery time budget spent"
+            continue
         try:
             for batch in _batches(SOURCES[name](settings, since, now), 100):
+                if time.monotonic() > deadline:
+                    summary.source_errors[name] = "stopped: discovery time budget spent"
+                    break
                 known = recordings.get_many([e.data.recording.id for e in batch if e.data.recording])
                 for event in batch:
                     summary.checked += 1

@@ -10,6 +10,7 @@ A provider that is still preparing raises `NotReadyError` (the job is deferred).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,11 +26,16 @@ class Files:
 @dataclass(frozen=True)
 class Playlist:
     location: str
+    duration_s: float | None = None  # what the provider says, to size the remux
 
 
 @dataclass(frozen=True)
 class Waiting:
+    """Ask the provider (`request`) once the wait is recorded, so its webhook can never
+    come before the catalog knows we are waiting for it."""
+
     reason: str
+    request: Callable[[], None] = lambda: None
 
 
 Resolution = Files | Playlist | Waiting

@@ -39,7 +39,7 @@ def resolve_cloudflare(facts: dict[str, Any]) -> Resolution:
     if duration is not None and float(duration) >= MP4_LIMIT_S:
         if not hls:
             raise GiveUpError("long Cloudflare recording without an HLS playlist", detail=uid)
-        return Playlist(str(hls))
+        return Playlist(str(hls), float(duration))
     status, url, percent = download_state(api.call("GET", f"stream/{uid}/downloads"))
     if not status:
         status, url, percent = download_state(api.call("POST", f"stream/{uid}/downloads"))
@@ -47,7 +47,7 @@ def resolve_cloudflare(facts: dict[str, Any]) -> Resolution:
         return Files((url,), ("default.mp4",))
     if status == "error":
         if hls:  # the MP4 could not be made; the HLS rendition still can
-            return Playlist(str(hls))
+            return Playlist(str(hls), float(duration) if duration is not None else None)
         raise GiveUpError("Cloudflare MP4 download failed", detail=uid)
     raise NotReadyError("Cloudflare MP4 download in progress", detail=f"{uid}: {percent:.0f}%",
                         delay_s=30 if percent > 50 else 60)

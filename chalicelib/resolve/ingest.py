@@ -21,7 +21,7 @@ def resolve_ingest(provider: str, facts: dict[str, Any], item: dict[str, Any]) -
     if files:
         return Files(tuple(files), tuple(posixpath.basename(f) for f in files))
     if media:
-        return Playlist(media[0]["location"])
+        return Playlist(media[0]["location"], (facts.get("recording") or {}).get("duration_s"))
     if provider == "mediamtx":
         raise NotReadyError("session ended before its segments were announced", delay_s=60)
     raise no_media(facts)

@@ -38,7 +38,9 @@ def resolve_ivs(facts: dict[str, Any]) -> Resolution:
     if ended.get("recording_status") == "RECORDING_ENDED_WITH_FAILURE":
         raise GiveUpError("IVS recording ended with a failure",
                           detail=str(ended.get("recording_status_message") or prefix))
-    return Playlist(f"s3://{bucket}/{highest_rendition_key(prefix, ended)}")
+    duration_ms = ((ended.get("media") or {}).get("hls") or {}).get("duration_ms")
+    return Playlist(f"s3://{bucket}/{highest_rendition_key(prefix, ended)}",
+                    float(duration_ms) / 1000 if duration_ms else None)
 
 
 def _read_json(bucket: str, key: str) -> dict[str, Any]:

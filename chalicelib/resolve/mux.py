@@ -65,8 +65,7 @@ def resolve_mux(facts: dict[str, Any], item: dict[str, Any]) -> Resolution:
     if item.get("waiting_for") == value:
         # Asked before and the webhook has not come: poll gently until it is ready.
         raise NotReadyError(f"Mux {value} requested, not ready yet", detail=asset_id, delay_s=300)
-    api.request(asset_id, value)
-    return Waiting(value)
+    return Waiting(value, request=lambda: api.request(asset_id, value))
 
 
 class MuxApi:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from chalicelib.transfer.errors import SourceRefusedError
+from chalicelib.transfer.errors import SourceRefusedError, TransientTransferError
 
 # The providers' media hosts (Mux static renditions and master files, Cloudflare downloads).
 DEFAULT_ALLOWED_HOSTS = ("stream.mux.com", "*.mux.com", "*.cloudflarestream.com", "videodelivery.net",
@@ -55,8 +55,12 @@ class UrlGuard:
             return
         try:
             addresses = self.resolver(host, parts.port or 443)
+        except socket.gaierror as exc:
+            if exc.errno == socket.EAI_NONAME:  # the name does not exist: permanent
+                raise SourceRefusedError("source host does not resolve", detail=host) from exc
+            raise TransientTransferError("source host lookup failed", detail=host) from exc  # EAI_AGAIN and kin
         except OSError as exc:
-            raise SourceRefusedError("source host does not resolve", detail=host) from exc
+            raise TransientTransferError("source host lookup failed", detail=host) from exc
         private = [a for a in addresses if not ipaddress.ip_address(a).is_global]
         if private or not addresses:
             raise SourceRefusedError("source host resolves to a non-public address", detail=host)

@@ -100,7 +100,8 @@ def test_mediamtx_segment_complete(emulators, script_env, tmp_path):
 
 def test_mediamtx_session_groups_its_segments_and_ends(emulators, script_env, tmp_path):
     stream = f"cam-{uuid.uuid4().hex[:6]}"
-    env = {**script_env, "MTX_PATH": f"studio/{stream}", "RELAY_STATE_DIR": str(tmp_path / "state")}
+    env = {**script_env, "MTX_PATH": f"studio/{stream}", "RELAY_STATE_DIR": str(tmp_path / "state"),
+           "RELAY_SESSION_SETTLE": "0"}
     script = CONTRIB / "mediamtx/relay-upload-mediamtx"
     subprocess.run([script, "ready"], env=env, check=True)
     session = (tmp_path / "state" / f"mediamtx-studio_{stream}.session").read_text().strip()
@@ -108,7 +109,13 @@ def test_mediamtx_session_groups_its_segments_and_ends(emulators, script_env, tm
     for segment in segments:
         subprocess.run([script, "segment"], env={**env, "MTX_SEGMENT_PATH": str(segment),
                                                  "MTX_SEGMENT_DURATION": "3600.00"}, check=True)
-    subprocess.run([script, "ended"], env=env, check=True)
+    in_flight = tmp_path / "state" / f"mediamtx-studio_{stream}.session.last.mp4.uploading"
+    in_flight.touch()  # a last segment still uploading: `ended` must wait for it
+    ended = subprocess.Popen([script, "ended"], env=env)
+    time.sleep(2.5)
+    assert ended.poll() is None
+    in_flight.unlink()
+    assert ended.wait(timeout=15) == 0
     for segment in segments:
         assert uploaded(emulators, f"mediamtx/studio/{stream}/session-{session}/{segment.name}")
         [added] = EventHistory(emulators.settings.catalog_table).get(

@@ -68,3 +68,48 @@ def test_missing_playlist_is_a_give_up(emulators, tmp_path):
     with pytest.raises(SourceGoneError):
         remux_hls_from_s3(clients.aws("s3"), emulators.settings.ivs_bucket, "no/such/master.m3u8",
                           str(tmp_path / "x.mp4"), timeout_s=30)
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_segment_that_cannot_be_read_is_a_retry_not_a_hole(emulators, tmp_path, streamed):
+    """FFmpeg skips a segment it cannot fetch and exits 0; the relay must not archive the hole."""
+    from chalicelib.media.errors import SegmentUnreadableError
+    from chalicelib.media.operations import stream_to_archive
+    from chalicelib.transfer.destination import Destination
+    from chalicelib.transfer.locations import transfer_client
+
+    local = tmp_path / "hls"
+    local.mkdir()
+    make(local / "playlist.m3u8", 4, fmt="hls",
+         extra=("-hls_time", "1", "-hls_list_size", "0", "-hls_segment_filename", str(local / "seg_%d.ts")))
+    s3, bucket = clients.aws("s3"), emulators.settings.ivs_bucket
+    prefix = f"ivs/v1/123/chan/2026/11/26/12/0/hole-{streamed}-{tmp_path.name}/media/hls/720p30"
+    for path in local.iterdir():
+        if path.name != "seg_2.ts":  # lost
+            s3.put_object(Bucket=bucket, Key=f"{prefix}/{path.name}", Body=path.read_bytes())
+    if streamed:
+        text = (local / "playlist.m3u8").read_text()
+        playlist = tmp_path / "presigned.m3u8"
+        playlist.write_text(hls.rewrite_media_playlist(text, lambda uri: s3.generate_presigned_url(
+            "get_object", Params={"Bucket": bucket, "Key": f"{prefix}/{uri}"}, ExpiresIn=600)))
+        destination = Destination(transfer_client(2), emulators.settings.vultr_bucket, f"test/{prefix}/recording.mp4")
+
+        def remux() -> object:
+            return stream_to_archive([str(playlist)], destination, identity="hole", timeout_s=60, hls_playlist=True)
+    else:
+        def remux() -> object:
+            return remux_hls_from_s3(s3, bucket, f"{prefix}/playlist.m3u8", str(tmp_path / "out.mp4"), timeout_s=60)
+    with pytest.raises(SegmentUnreadableError) as caught:
+        remux()
+    assert "X-Amz-Signature" not in str(caught.value)  # credentials never reach an error
+    assert not (tmp_path / "out.mp4").exists()
+    if streamed:
+        assert clients.vultr().list_objects_v2(Bucket=emulators.settings.vultr_bucket,
+                                               Prefix=f"test/{prefix}").get("KeyCount", 0) == 0
+
+
+def test_redact_urls_drops_query_strings():
+    from chalicelib.errors import redact_urls
+
+    text = "Error opening input 'https://s3.example/b/k.mp4?X-Amz-Signature=abc&X-Amz-Security-Token=t': 403"
+    assert redact_urls(text) == "Error opening input 'https://s3.example/b/k.mp4?…': 403"

@@ -59,3 +59,34 @@ def test_a_cloudflare_recording_of_four_hours_or_more_is_remuxed_from_hls(pipeli
     assert_processed(rec, 3.0, tmp_path)
     assert provider.calls_to("POST", "/downloads") == 0  # no MP4 download exists for these
     assert provider.calls_to("GET", f"{base}/seg_0.ts") >= 1
+
+
+def test_an_hls_recording_too_long_for_the_budget_is_streamed(pipeline, tmp_path, monkeypatch):
+    from tests.pipeline.test_providers import ivs_end_event, ivs_recording
+
+    monkeypatch.setenv("EPHEMERAL_BUDGET_MB", "0")
+    reset_settings()
+    bucket, prefix = ivs_recording(tmp_path, 3)
+    pipeline.eventbridge(ivs_end_event(bucket, prefix))
+    rec = recording_id("ivs", f"{bucket}/{prefix}")
+    pipeline.drain(pipeline.reaches(rec, "processed", "failed"))
+    assert_processed(rec, 3.0, tmp_path)
+
+
+def test_an_audio_only_recording_is_processed_without_pictures(pipeline, tmp_path):
+    from chalicelib.catalog.recordings import Recordings
+    from chalicelib.settings import get_settings
+    from tests.pipeline.checks import archived_objects
+
+    stream, name = f"cam-{uuid.uuid4().hex[:6]}", f"{uuid.uuid4().hex[:8]}.flv"
+    upload(make(tmp_path / name, 3, video=False), f"nginx-rtmp/live/{stream}/{name}")
+    pipeline.send(requests.nginx_rtmp(pipeline.secrets, nginx_record_done(stream, name)))
+    rec = recording_id("nginx-rtmp", f"live/{stream}/{name}")
+    pipeline.drain(pipeline.reaches(rec, "processed", "failed"))
+    item = Recordings(get_settings().catalog_table).get(rec)
+    assert item["status"] == "processed" and item["thumbnails"] == "none"
+    assert [k.rsplit("/", 1)[1] for k in archived_objects(rec)] == ["manifest.json", "recording.mp4"]
+    with pipeline.client as client:
+        shown = client.http.get(f"/recordings/{rec}",
+                                headers={"authorization": f"Bearer {pipeline.secrets['RELAY_API_TOKEN']}"})
+    assert set(shown.json_body["urls"]) == {"mp4", "manifest"}

@@ -41,7 +41,7 @@ def nginx_record_done(stream: str, name: str) -> dict:
             "clientid": "42", "call": "record_done", "recorder": "", "name": stream, "path": f"/var/rec/{name}"}
 
 
-def test_srs_on_dvr(pipeline, tmp_path):
+def test_srs_on_dvr(pipeline, tmp_path, relay_events):
     flv = make(tmp_path / "rec.flv", 3)
     stream, name = f"cam-{uuid.uuid4().hex[:6]}", f"{stream_file()}.flv"
     upload(flv, f"srs/live/{stream}/{name}")
@@ -49,7 +49,7 @@ def test_srs_on_dvr(pipeline, tmp_path):
     pipeline.send(requests.srs(pipeline.secrets, payload))
     rec = recording_id("srs", f"live/{stream}/{name}")
     pipeline.drain(pipeline.reaches(rec, "processed", "failed"))
-    assert_processed(rec, 3.0, tmp_path)
+    assert_processed(rec, 3.0, tmp_path, relay_events)
 
 
 def stream_file() -> str:
@@ -84,7 +84,7 @@ def test_mediamtx_session_of_two_segments_is_joined_in_order(pipeline, tmp_path,
     assert len(item["segments"]) == 2
 
 
-def test_agora_uploaded_with_an_mp4_in_the_file_list(pipeline, tmp_path):
+def test_agora_uploaded_with_an_mp4_in_the_file_list(pipeline, tmp_path, relay_events):
     mp4 = make(tmp_path / "agora.mp4", 3)
     sid = uuid.uuid4().hex
     payload = fixture("agora", "uploaded")
@@ -97,7 +97,7 @@ def test_agora_uploaded_with_an_mp4_in_the_file_list(pipeline, tmp_path):
     pipeline.send(requests.agora(pipeline.secrets, payload))
     rec = recording_id("agora", sid)
     pipeline.drain(pipeline.reaches(rec, "processed", "failed"))
-    assert_processed(rec, 3.0, tmp_path)
+    assert_processed(rec, 3.0, tmp_path, relay_events)
 
 
 def ivs_recording(tmp_path: Path, seconds: float) -> tuple[str, str]:

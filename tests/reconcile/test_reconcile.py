@@ -72,7 +72,7 @@ def test_agora_and_self_hosted_uploads_are_found_in_the_ingest_bucket(pipeline, 
     time.sleep(0.01)
     summary = discover_only(since, "ingest")
     agora, nginx = recording_id("agora", sid), recording_id("nginx-rtmp", f"live/{stream}/{name}")
-    assert summary.missing_found == 2
+    assert summary.missing_found >= 2  # other tests' uploads of the same second may count too
     pipeline.drain(lambda: {pipeline.status(agora), pipeline.status(nginx)} <= {"processed", "failed"})
     assert_processed(agora, 2.0, tmp_path)
     assert_processed(nginx, 2.0, tmp_path)
@@ -83,7 +83,7 @@ def test_archived_recordings_are_not_found_again_and_a_racing_webhook_archives_o
     stream, name = f"cam-{uuid.uuid4().hex[:6]}", f"{uuid.uuid4().hex[:8]}.flv"
     upload(make(tmp_path / name, 2), f"nginx-rtmp/live/{stream}/{name}")
     rec = recording_id("nginx-rtmp", f"live/{stream}/{name}")
-    assert discover_only(since, "ingest").missing_found == 1
+    assert discover_only(since, "ingest").missing_found >= 1
     pipeline.send(requests.nginx_rtmp(pipeline.secrets, nginx_record_done(stream, name)))  # the webhook, late
     pipeline.drain(pipeline.reaches(rec, "processed", "failed"))
     assert_processed(rec, 2.0, tmp_path)
@@ -97,14 +97,17 @@ def test_two_concurrent_runs_find_a_missing_recording_once(pipeline, tmp_path):
     since = time.time() - 1
     stream, name = f"cam-{uuid.uuid4().hex[:6]}", f"{uuid.uuid4().hex[:8]}.flv"
     upload(make(tmp_path / name, 1), f"nginx-rtmp/live/{stream}/{name}")
-    found: list[int] = []
-    runs = [threading.Thread(target=lambda: found.append(discover_only(since, "ingest").missing_found))
-            for _ in range(2)]
+    rec = recording_id("nginx-rtmp", f"live/{stream}/{name}")
+    runs = [threading.Thread(target=lambda: discover_only(since, "ingest")) for _ in range(2)]
     for thread in runs:
         thread.start()
     for thread in runs:
         thread.join()
-    assert sorted(found) == [0, 1]
+    sqs, jobs = clients.aws("sqs"), []
+    while messages := sqs.receive_message(QueueUrl=pipeline.queue_url, MaxNumberOfMessages=10,
+                                          VisibilityTimeout=60).get("Messages", []):
+        jobs += [json.loads(m["Body"]) for m in messages]
+    assert [j["event"]["subject"] for j in jobs if j["kind"] == "recording-event"].count(rec) == 1
 
 
 def backdate(rec: str, status: Status, seconds: float) -> None:
@@ -160,3 +163,16 @@ def test_an_abandoned_upload_is_aborted_and_a_live_one_is_not(pipeline):
     left = {u["Key"] for u in vultr.list_multipart_uploads(Bucket=bucket).get("Uploads", [])}
     assert live in left and abandoned not in left
     vultr.abort_multipart_upload(Bucket=bucket, Key=live, UploadId=uploads[live])
+
+
+def test_discovery_stops_at_its_time_budget_and_the_other_steps_still_run(pipeline, tmp_path, monkeypatch):
+    monkeypatch.setenv("DISCOVERY_BUDGET_SECONDS", "0")
+    reset_settings()
+    since = time.time() - 1
+    stream, name = f"cam-{uuid.uuid4().hex[:6]}", f"{uuid.uuid4().hex[:8]}.flv"
+    upload(make(tmp_path / name, 1), f"nginx-rtmp/live/{stream}/{name}")
+    rec = stuck_recording(pipeline, tmp_path)
+    summary = run(since=since, sources=["ingest"], clean_up=False)
+    assert summary.missing_found == 0 and "time budget" in summary.source_errors["ingest"]
+    assert summary.redriven >= 1
+    pipeline.drain(pipeline.reaches(rec, "processed", "failed"))

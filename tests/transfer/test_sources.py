@@ -104,3 +104,16 @@ def test_file_changed_during_copy_is_refused(tmp_path):
 def test_urls_that_parsers_read_differently_are_refused(url):
     with pytest.raises(SourceRefusedError):
         UrlGuard(resolver=fixed("151.101.1.1")).check(url)
+
+
+@pytest.mark.parametrize(("errno", "expected"), [("EAI_NONAME", "SourceRefusedError"),
+                                                 ("EAI_AGAIN", "TransientTransferError")])
+def test_a_name_that_does_not_exist_is_refused_and_a_lookup_hiccup_is_retried(errno, expected):
+    import socket
+
+    def failing(host: str, port: int) -> list[str]:
+        raise socket.gaierror(getattr(socket, errno), "lookup failed")
+
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - the class is the parameter
+        UrlGuard(resolver=failing).check("https://stream.mux.com/abc/highest.mp4")
+    assert type(caught.value).__name__ == expected
