@@ -68,6 +68,20 @@ class Recordings:
             "attribute_exists(pk) AND NOT #status IN (:processed, :failed)", {"#status": "status"},
             {":now": {"S": now}, ":processed": {"S": str(Status.PROCESSED)}, ":failed": {"S": str(Status.FAILED)}})
 
+    def lease(self, recording_id: str, token: str, seconds: int) -> bool:
+        """Take the recording's work lease unless another live holder has it."""
+        now = _now()
+        until = datetime.fromtimestamp(datetime.now(UTC).timestamp() + seconds, UTC).isoformat(
+            timespec="milliseconds").replace("+00:00", "Z")
+        return self._conditional(recording_id, "SET lease = :token, lease_until = :until",
+                                 "attribute_exists(pk) AND (attribute_not_exists(lease_until) OR lease_until < :now)",
+                                 {},
+                                 {":token": {"S": token}, ":until": {"S": until}, ":now": {"S": now}})
+
+    def release(self, recording_id: str, token: str) -> None:
+        self._conditional(recording_id, "REMOVE lease, lease_until", "lease = :token", {},
+                          {":token": {"S": token}})
+
     def take_waiting(self, recording_id: str) -> bool:
         """Clear a pending provider request of a `ready` recording; True for the one caller that did."""
         return self._conditional(recording_id, "REMOVE waiting_for",
@@ -83,8 +97,8 @@ class Recordings:
             with clients.unavailable_on_error("catalog"):
                 clients.aws("dynamodb").update_item(
                     TableName=self.table, Key={"pk": {"S": recording_id}, "sk": {"S": "META"}},
-                    UpdateExpression=update, ConditionExpression=condition, ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values)
+                    UpdateExpression=update, ConditionExpression=condition, ExpressionAttributeValues=values,
+                    **({"ExpressionAttributeNames": names} if names else {}))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return False

@@ -33,6 +33,7 @@ def apply_recording_event(job: dict[str, Any]) -> None:
     segments = session_segments(event)
     if segments:
         recordings.add_segments(recording_id, segments)
+        _warn_if_late(recordings.get(recording_id), segments)
     logger.info("recording moved" if moved else "late or duplicate event: recording unchanged",
                 extra={"type": event.type.short, "target": str(target)})
     if target is not Status.READY:
@@ -61,3 +62,13 @@ def _settle_s(event: RecordingEvent) -> int:
         return min(900, get_settings().mediamtx_settle_s)
     return 0
 
+
+def _warn_if_late(item: dict[str, Any] | None, segments: list[str]) -> None:
+    """A segment that comes after its session was joined is kept in the catalog but not in
+    the archive's MP4: say so loudly (the contrib script waits for uploads to avoid it)."""
+    if item and item.get("status") in (Status.ARCHIVING, Status.ARCHIVED, Status.PROCESSED):
+        from chalicelib.observability import count
+
+        logger.warning("segment arrived after its session was joined", extra={"segments": segments,
+                                                                               "status": item["status"]})
+        count("LateSegments")

@@ -10,8 +10,11 @@ still preparing the media defers the job (a delayed message, not a sleep).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from chalicelib.catalog.recordings import Recordings
@@ -57,7 +60,8 @@ def process_recording(job: dict[str, Any]) -> None:
             return
         from chalicelib.pipeline.steps import archive_recording
 
-        archive_recording(recordings, recording_id, item, facts, source)
+        with _leased(recordings, recording_id):
+            archive_recording(recordings, recording_id, item, facts, source)
     except NotReadyError as exc:
         _defer(job, exc)
         recordings.touch(recording_id)
@@ -67,6 +71,22 @@ def process_recording(job: dict[str, Any]) -> None:
     except GiveUpError as exc:
         fail(recordings, recording_id, facts, exc)
         raise
+
+
+LEASE_S = 960  # the worker's 900 s and a margin: a crashed holder's lease runs out by itself
+
+
+@contextlib.contextmanager
+def _leased(recordings: Recordings, recording_id: str) -> Iterator[None]:
+    """One worker archives a recording at a time (a re-drive, a second wake-up or a
+    redelivery could otherwise run the same work twice); others come back later."""
+    token = uuid.uuid4().hex
+    if not recordings.lease(recording_id, token, LEASE_S):
+        raise NotReadyError("another worker is archiving this recording", detail=recording_id, delay_s=60)
+    try:
+        yield
+    finally:
+        recordings.release(recording_id, token)
 
 
 def fail(recordings: Recordings, recording_id: str, facts: dict[str, Any], exc: GiveUpError) -> None:

@@ -407,3 +407,11 @@ def test_readme_names_every_secret_parameter():
     guide = readme[readme.index("## Deployment"):]
     missing = [name for name in SECRET_NAMES if name not in guide]
     assert not missing, f"README deployment guide lacks: {missing}"
+
+
+def test_the_ingest_bucket_expires_what_it_staged_after_the_retention(template):
+    rules = template["Resources"]["IngestBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    expiring = [r for r in rules if "ExpirationInDays" in r]
+    assert expiring == [{"Id": "expire-ingested-recordings", "Status": "Enabled",
+                         "ExpirationInDays": {"Ref": "IngestRetentionDays"}}]
+    assert template["Parameters"]["IngestRetentionDays"]["MinValue"] >= 3  # longer than the reconcile window

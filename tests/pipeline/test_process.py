@@ -215,3 +215,20 @@ def test_manifest_repeats_the_catalog_entry(pipeline, tmp_path):
                                                      Key=item["manifest_key"])["Body"].read())
     assert manifest["recording"] == json.loads(item["facts"])["recording"]
     assert manifest["status"] == item["status"] == "processed"
+
+
+def test_a_recording_another_worker_is_archiving_is_deferred_not_done_twice(pipeline, tmp_path):
+    stream, name = f"cam-{uuid.uuid4().hex[:6]}", f"{uuid.uuid4().hex[:8]}.flv"
+    upload(make(tmp_path / name, 2), f"nginx-rtmp/live/{stream}/{name}")
+    pipeline.send(requests.nginx_rtmp(pipeline.secrets, nginx_record_done(stream, name)))
+    rec = recording_id("nginx-rtmp", f"live/{stream}/{name}")
+    pipeline.drain(pipeline.reaches(rec, "ready"))
+    recordings = Recordings(get_settings().catalog_table)
+    assert recordings.lease(rec, "the-other-worker", 600)
+    run_job(process_job(rec))  # deferred: the other worker holds the lease
+    assert pipeline.status(rec) == "ready" and archived_objects(rec) == []
+    assert not recordings.lease(rec, "a-third-worker", 600)
+    recordings.release(rec, "the-other-worker")
+    pipeline.drain(pipeline.reaches(rec, "processed", "failed"))
+    assert_processed(rec, 2.0, tmp_path)
+    assert "lease" not in item_of(rec)  # released when the job ended

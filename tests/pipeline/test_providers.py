@@ -82,6 +82,12 @@ def test_mediamtx_session_of_two_segments_is_joined_in_order(pipeline, tmp_path,
     pipeline.drain(pipeline.reaches(rec, "processed", "failed"))
     item = assert_processed(rec, 6.0, tmp_path, relay_events)
     assert len(item["segments"]) == 2
+    # A segment after the join is kept in the catalog (and logged), never a second archive.
+    pipeline.send(requests.mediamtx(pipeline.secrets, {
+        "path": f"studio/{stream}", "segment": f"./recordings/studio/{stream}/late.mp4", "duration": "1.0",
+        "session": session}))
+    pipeline.drain(lambda: len((catalog_item(rec) or {}).get("segments", [])) == 3)
+    assert catalog_item(rec)["status"] == "processed" and catalog_item(rec)["updated_at"] == item["updated_at"]
 
 
 def test_agora_uploaded_with_an_mp4_in_the_file_list(pipeline, tmp_path, relay_events):
