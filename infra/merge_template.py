@@ -20,7 +20,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "resources.json"
-STAGE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,19}$")  # the Stage parameter's AllowedPattern
+STAGE_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?")  # 1-20 chars, no '-' at either end
 
 
 def stage_defaults(stage: str) -> dict[str, str]:
@@ -33,7 +33,7 @@ def stage_defaults(stage: str) -> dict[str, str]:
 
 
 def render(stage: str, source: Path = SOURCE) -> dict[str, Any]:
-    if not STAGE_PATTERN.match(stage):
+    if not STAGE_PATTERN.fullmatch(stage):
         raise SystemExit(f"stage {stage!r}: use 1-20 lowercase letters, digits or '-' (it names AWS resources)")
     template: dict[str, Any] = json.loads(source.read_text())
     for name, default in stage_defaults(stage).items():

@@ -140,12 +140,14 @@ def recording_events(request: Request, recording_id: str) -> Response:
 
 
 def retry_recording(request: Request, recording_id: str) -> Response:
-    """Send a failed recording through processing again: failed → ready, one more attempt."""
+    """Send a failed recording through processing again: failed → ready, one more attempt.
+    A `ready` one gets its job again, so a retry whose answer was lost (or whose job
+    could not be queued) can simply be repeated; the worker's lease stops double work."""
     from chalicelib.pipeline.queue import JobQueue
 
     require_api_token(request.headers)
     item = _existing(recording_id)
-    if not _recordings().retry(recording_id):
+    if not _recordings().retry(recording_id) and item["status"] != Status.READY:
         raise NotFailedError("only a failed recording can be retried", detail=f"status: {item['status']}")
     JobQueue(get_settings().jobs_queue_url).send({"kind": "process-recording", "recording_id": recording_id})
     return json_response({"recording_id": recording_id, "status": str(Status.READY)}, status_code=202)

@@ -9,6 +9,7 @@ import base64
 import heapq
 import itertools
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from typing import Any
 from chalicelib import clients
 from chalicelib.catalog.events import MAX_KEY_TEXT
 from chalicelib.catalog.states import RANK, Status
-from chalicelib.errors import BadRequestError
+from chalicelib.errors import BadRequestError, UnavailableError
 from chalicelib.events import RecordingEvent
 
 
@@ -121,12 +122,18 @@ class Recordings:
         for start in range(0, len(unique), 100):
             keys = [{"pk": {"S": r}, "sk": {"S": "META"}} for r in unique[start:start + 100]]
             request: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
-            while request:
+            for attempt in range(6):
+                if attempt:  # keys left unprocessed under throttling: back off before asking again
+                    time.sleep(0.05 * 2 ** attempt)
                 with clients.unavailable_on_error("catalog"):
                     answer = clients.aws("dynamodb").batch_get_item(RequestItems=request)
                 for item in answer["Responses"].get(self.table, []):
                     found[item["pk"]["S"]] = {k: next(iter(v.values())) for k, v in item.items()}
                 request = answer.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+            else:
+                raise UnavailableError("catalog throttled a batch read", detail=f"{len(keys)} keys")
         return found
 
     def stale(self, status: Status, before: str) -> Iterator[dict[str, Any]]:

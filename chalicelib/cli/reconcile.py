@@ -50,12 +50,11 @@ def run_reconcile(args: argparse.Namespace) -> int:
 
 
 def run_backfill(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from chalicelib.reconcile.backfill import backfill
+    from chalicelib.replay.progress import document_bar
 
-    with tqdm(desc=f"backfill {args.provider}", unit="rec", disable=args.quiet) as bar:
-        summary = backfill(args.provider, args.since, args.until or time.time(), args.rate, bar.update,
+    with document_bar(None, args.quiet, desc=f"backfill {args.provider}", unit="rec") as advance:
+        summary = backfill(args.provider, args.since, args.until or time.time(), args.rate, advance,
                            dry_run=args.dry_run)
     verb = "would archive" if args.dry_run else "submitted"
     print(f"checked {summary.checked}, {verb} {summary.missing_found} in {summary.seconds:.1f} s")

@@ -26,8 +26,10 @@ def archive_key(provider: str, archive_id: str, received_at: float) -> str:
 
 
 # Publishers' own credentials that nginx-rtmp and SRS copy into the hook body
-# (`token=…` in the form, `"param": "?token=…"` in JSON).
-_BODY_SECRETS = re.compile(r"((?:^|[&?\"\s,])(?:token|secret|key|signature|password)=)[^&\"\s]*", re.IGNORECASE)
+# (`token=…` in the form, `"param": "?token=…"` in JSON). Not the ingest object key
+# that contrib/relay-upload sends (`key=nginx-rtmp/…`): replay needs it, and it is no secret.
+_BODY_SECRETS = re.compile(r"((?:^|[&?\"\s,])(?:token|secret|key|signature|password)=)"
+                           r"(?!(?:nginx-rtmp|srs|mediamtx)(?:/|%2F))[^&\"\s]*", re.IGNORECASE)
 
 
 def _body_fields(body: bytes, redact: bool) -> dict[str, str]:

@@ -68,3 +68,15 @@ def _idempotent(table: str, ttl_s: int, function: Callable[..., Any]) -> tuple[A
     decorate = idempotent_function(data_keyword_argument="event", persistence_store=store, config=config)
     wrapped: Callable[..., Any] = decorate(function)
     return config, wrapped
+
+
+class OfflineContext:
+    """Stands in for the Lambda context outside Lambda (the CLI): an in-progress lock
+    then expires after `seconds`, instead of blocking the event until the record's TTL
+    if the process is killed mid-record."""
+
+    def __init__(self, seconds: int = 60) -> None:
+        self.seconds = seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.seconds * 1000

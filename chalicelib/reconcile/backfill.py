@@ -18,7 +18,7 @@ SOURCE_OF = {"mux": "mux", "cloudflare": "cloudflare", "ivs": "ivs", "agora": "i
 
 
 def backfill(provider: str, since: float, until: float, rate_per_s: float,
-             progress: Callable[[int], None] = lambda n: None, dry_run: bool = False) -> ReconcileSummary:
+             progress: Callable[[int], object] = lambda n: None, dry_run: bool = False) -> ReconcileSummary:
     """Submit every recording of `provider` finished in [since, until) that the catalog
     lacks, at most `rate_per_s` a second; `progress(n)` after each checked event."""
     from chalicelib.catalog.recordings import Recordings
@@ -28,7 +28,10 @@ def backfill(provider: str, since: float, until: float, rate_per_s: float,
     from chalicelib.settings import get_settings
 
     settings = get_settings()
+    from chalicelib.ingress.ledger import OfflineContext
+
     recordings, ledger = Recordings(settings.catalog_table), default_ingress().ledger
+    ledger.register_context(OfflineContext())
     summary, started = ReconcileSummary(), time.monotonic()
     for batch in _batches(SOURCES[SOURCE_OF[provider]](settings, since, until), 100):
         known = recordings.get_many([e.data.recording.id for e in batch if e.data.recording])

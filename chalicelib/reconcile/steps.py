@@ -26,7 +26,9 @@ def discover(settings: Settings, since: float, now: float, summary: ReconcileSum
     from chalicelib.reconcile.discover import SOURCES, configured
 
     recordings, ledger = Recordings(settings.catalog_table), default_ingress().ledger
-    ledger.register_context(lambda_context)
+    from chalicelib.ingress.ledger import OfflineContext
+
+    ledger.register_context(lambda_context or OfflineContext())
     # Re-drive and clean-up must still run when discovery is slow: it stops at its budget.
     deadline = time.monotonic() + settings.discovery_budget_s
     for name in sources or configured(settings):

@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterator
 
 
 @contextlib.contextmanager
-def document_bar(total: int, quiet: bool = False, desc: str = "replay") -> Iterator[Callable[[int], object]]:
+def document_bar(total: int | None, quiet: bool = False, desc: str = "replay",
+                 unit: str = "doc") -> Iterator[Callable[[int], object]]:
     """Yields `advance(n)`."""
     try:
         from tqdm import tqdm
@@ -18,8 +19,23 @@ def document_bar(total: int, quiet: bool = False, desc: str = "replay") -> Itera
     if quiet:
         yield lambda n: None
         return
-    bar = tqdm(total=total, unit="doc", desc=desc, file=sys.stderr)
+    bar = tqdm(total=total, unit=unit, desc=desc, file=sys.stderr)
     try:
         yield bar.update
     finally:
         bar.close()
+
+
+class NoBar:
+    """What the copy command's bar falls back to without tqdm."""
+
+    n = 0
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def update(self, n: float) -> None:
+        self.n += int(n)
+
+    def close(self) -> None:
+        pass

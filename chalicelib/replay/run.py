@@ -99,13 +99,6 @@ class NoLedger:
         raise AssertionError("a dry run records nothing")
 
 
-class _Deadline:
-    """Stands in for the Lambda context the idempotency ledger reads its lock expiry from."""
-
-    def get_remaining_time_in_millis(self) -> int:
-        return IN_PROGRESS_S * 1000
-
-
 def replay_ingress(settings: Settings, *, force: bool = False, dry_run: bool = False) -> Ingress:
     """The Ingress wired for replay: the configured stores, the ledger chosen by the mode."""
     from chalicelib.ingress.archive import RawArchive
@@ -119,7 +112,9 @@ def replay_ingress(settings: Settings, *, force: bool = False, dry_run: bool = F
         ledger = ForcedLedger(history, queue)
     else:
         ledger = EventLedger(settings.idempotency_table, history, queue, settings.idempotency_ttl_s)
-    ledger.register_context(_Deadline())
+    from chalicelib.ingress.ledger import OfflineContext
+
+    ledger.register_context(OfflineContext(IN_PROGRESS_S))
     return Ingress(settings, RawArchive(settings.raw_bucket), ledger)
 
 

@@ -134,7 +134,7 @@ def test_retry_of_unknown_recording_is_404(client, emulators):
     assert (status, body["error"]) == (404, "not_found")
 
 
-@pytest.mark.parametrize("state", [Status.READY, Status.PROCESSED])
+@pytest.mark.parametrize("state", [Status.ARCHIVED, Status.PROCESSED])
 def test_retry_of_a_recording_that_is_not_failed_is_409(client, emulators, state):
     rec = make_recording(emulators, state)
     before = Recordings(emulators.settings.catalog_table).get(rec)
@@ -305,10 +305,19 @@ def test_retry_moves_failed_to_ready_and_enqueues_processing(client, emulators):
     assert after["facts"] == before["facts"] and after["updated_at"] >= before["updated_at"]
     assert take_job(emulators, rec) == {"kind": "process-recording", "recording_id": rec}
     assert rec in [r["id"] for r in get(client, emulators, "/recordings?status=ready&limit=100")[1]["recordings"]]
-    assert post(client, emulators, f"/recordings/{rec}/retry")[0] == 409  # ready now: nothing to retry
+    assert post(client, emulators, f"/recordings/{rec}/retry")[0] == 202  # repeated: the job is sent again
+    assert table.get(rec)["attempts"] == "1"  # but no second attempt is counted
 
     assert table.advance(rec, Status.FAILED, last_error="GiveUpError: again")  # fails once more
     assert post(client, emulators, f"/recordings/{rec}/retry")[0] == 202
     shown = get(client, emulators, f"/recordings/{rec}")[1]
     assert (shown["status"], shown["attempts"], shown["last_error"]) == ("ready", 2, "GiveUpError: again")
     assert take_job(emulators, rec) == {"kind": "process-recording", "recording_id": rec}
+
+
+def test_retry_repeated_while_ready_sends_the_job_again(client, emulators):
+    rec = make_recording(emulators, Status.READY)
+    before = Recordings(emulators.settings.catalog_table).get(rec)
+    status, body = post(client, emulators, f"/recordings/{rec}/retry")
+    assert (status, body["status"]) == (202, "ready")
+    assert Recordings(emulators.settings.catalog_table).get(rec) == before  # no attempt counted

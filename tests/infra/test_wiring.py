@@ -415,3 +415,16 @@ def test_the_ingest_bucket_expires_what_it_staged_after_the_retention(template):
     assert expiring == [{"Id": "expire-ingested-recordings", "Status": "Enabled",
                          "ExpirationInDays": {"Ref": "IngestRetentionDays"}}]
     assert template["Parameters"]["IngestRetentionDays"]["MinValue"] >= 3  # longer than the reconcile window
+
+
+def test_every_function_knows_its_stage_from_the_template(template):
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["RELAY_STAGE"] == {"Ref": "Stage"}  # `make package STAGE=staging` is not labelled dev
+
+
+@pytest.mark.parametrize("stage", ["dev-", "-dev", "Dev", "a" * 21, "dev\n"])
+def test_stage_names_that_would_break_a_deploy_are_refused(stage):
+    from infra.merge_template import render
+
+    with pytest.raises(SystemExit):
+        render(stage)

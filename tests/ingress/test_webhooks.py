@@ -168,3 +168,14 @@ def test_event_too_large_to_store_is_400_not_500(client, emulators):
         "call": "publish", "app": "live", "name": "x" * 70_000, "clientid": "1"})
     status, body = post(client, request)
     assert (status, body["error"]) == (400, "bad_request")
+
+
+def test_the_ingest_key_of_relay_upload_is_kept_for_replay_and_a_stream_key_is_not():
+    from chalicelib.ingress.archive import raw_document
+    from tests.providers.conftest import inbound
+
+    body = ("key=nginx-rtmp%2Flive%2Fcam%2Fcam-1.flv&call=record_done&app=live&name=cam&path=%2Frec%2Fcam-1.flv"
+            "&args=x&key=PUBLISHER-KEY")
+    stored = raw_document("nginx-rtmp", "nginx-rtmp", inbound(body, "application/x-www-form-urlencoded"))["body"]
+    assert stored.startswith("key=nginx-rtmp%2Flive%2Fcam%2Fcam-1.flv&")
+    assert "PUBLISHER-KEY" not in stored and stored.endswith("&key=REDACTED")
