@@ -257,6 +257,9 @@ class Recordings:
         if wanted:
             args.update(FilterExpression=f"#{name} = :{name}", ExpressionAttributeNames={f"#{name}": name})
             values[f":{name}"] = {"S": wanted}
+            # Limit counts items read, not matched: with a filter, read whole pages (1 MB)
+            # so a partition with few matches takes a few calls, not one per `limit` items.
+            del args["Limit"]
 
         def items() -> Iterator[tuple[tuple[str, str], dict[str, Any]]]:
             while True:
