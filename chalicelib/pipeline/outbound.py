@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib import clients
+from chalicelib.errors import RetryableError
 from chalicelib.events import (
     ErrorInfo,
     EventData,
@@ -44,7 +45,8 @@ def own_event(kind: EventType, recording_id: str, facts: dict[str, Any], error: 
 
 def emit(event: RecordingEvent) -> None:
     """Keep it in the recording's history, publish it to EventBridge and queue the
-    webhook delivery; publishing failures are logged, never raised."""
+    webhook delivery. Never raises: a publish that fails becomes a `publish-event` job,
+    which SQS retries with backoff (and the DLQ keeps), so the event is not lost."""
     from chalicelib.catalog.events import EventHistory
 
     settings = get_settings()
@@ -53,15 +55,33 @@ def emit(event: RecordingEvent) -> None:
     except Exception:  # the state change already happened: announcing it still matters more
         logger.exception("event not kept in the history", extra={"event_id": event.id})
     try:
-        answer = clients.aws("events").put_events(Entries=[{
-            "Source": SOURCE, "DetailType": str(event.type), "Detail": event.to_json(),
-            "EventBusName": settings.event_bus}])
-        if answer.get("FailedEntryCount"):
-            logger.error("event not accepted by EventBridge", extra={"entries": answer.get("Entries")})
-    except Exception:
-        logger.exception("EventBridge publish failed")
+        publish(event.to_json(), str(event.type))
+    except RetryableError as exc:
+        logger.warning("EventBridge publish failed; queued to try again", extra={"reason": str(exc)})
+        try:
+            JobQueue(settings.jobs_queue_url).send({"kind": "publish-event", "event": event.to_dict()})
+        except Exception:
+            logger.exception("event lost: neither EventBridge nor the queue took it", extra={"event_id": event.id})
     if settings.outbound_webhook_url:
         JobQueue(settings.jobs_queue_url).send({"kind": "deliver-webhook", "event": event.to_dict(), "attempt": 1})
+
+
+def publish(detail: str, detail_type: str) -> None:
+    """One PutEvents; RetryableError when EventBridge did not take it."""
+    try:
+        answer = clients.aws("events").put_events(Entries=[{
+            "Source": SOURCE, "DetailType": detail_type, "Detail": detail, "EventBusName": get_settings().event_bus}])
+    except Exception as exc:
+        raise RetryableError("EventBridge unavailable", detail=type(exc).__name__) from exc
+    if answer.get("FailedEntryCount"):
+        codes = [e.get("ErrorCode") for e in answer.get("Entries", []) if e.get("ErrorCode")]
+        raise RetryableError("event not accepted by EventBridge", detail=", ".join(map(str, codes)))
+
+
+@register("publish-event")
+def publish_event(job: dict[str, Any]) -> None:
+    """A publish that failed inside the pipeline, tried again by the queue."""
+    publish(json.dumps(job["event"], separators=(",", ":"), sort_keys=True), str(job["event"]["type"]))
 
 
 @register("deliver-webhook")

@@ -82,3 +82,23 @@ def test_failed_delivery_is_requeued_with_a_delay(receiver, emulators, monkeypat
     sent.clear()
     deliver_webhook({"kind": "deliver-webhook", "event": event.to_dict(), "attempt": 3})
     assert sent == []
+
+
+def test_a_publish_that_fails_is_queued_and_published_by_its_job(pipeline, relay_events, monkeypatch):
+    import json
+
+    from chalicelib import clients
+
+    event = own_event(EventType.RECORDING_PROCESSED, recording_id("srs", uuid.uuid4().hex), FACTS)
+    monkeypatch.setenv("EVENT_BUS_NAME", f"no-such-bus-{uuid.uuid4().hex[:6]}")
+    reset_settings()
+    emit(event)  # never raises
+    [message] = clients.aws("sqs").receive_message(QueueUrl=pipeline.queue_url, MaxNumberOfMessages=10,
+                                                   WaitTimeSeconds=1)["Messages"]
+    job = json.loads(message["Body"])
+    assert job == {"kind": "publish-event", "event": event.to_dict()}
+    assert event.to_dict() not in relay_events()
+    monkeypatch.delenv("EVENT_BUS_NAME")
+    reset_settings()
+    run_job(job)
+    assert event.to_dict() in relay_events()
