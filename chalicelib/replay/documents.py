@@ -1,6 +1,9 @@
 """The read side of the raw archive: list one provider's documents in a time
 window (one key prefix per UTC day, `raw/{provider}/{yyyy}/{mm}/{dd}/`), read
-them, and turn each back into what ingress received."""
+them, and turn each back into what ingress received.
+
+Listing and reading are lazy and bounded: a day's keys come a page at a time, and
+at most `workers` documents (each up to ~1 MiB) are read ahead of the caller."""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ import base64
 import binascii
 import json
 import math
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,19 +77,37 @@ class RawReader:
     """S3 adapter over the raw archive bucket."""
 
     def __init__(self, bucket: str, workers: int = 8) -> None:
-        self.bucket, self.workers = bucket, workers
+        self.bucket, self.workers = bucket, max(1, workers)
 
-    def keys(self, prefix: str) -> list[str]:
-        s3, keys = clients.aws("s3"), list[str]()
+    def keys(self, prefix: str) -> Iterator[str]:
+        """The document keys under `prefix`, listed lazily (a page of up to 1000 at a time)."""
+        s3 = clients.aws("s3")
         with clients.unavailable_on_error("raw archive"):
             for page in s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
-                keys.extend(o["Key"] for o in page.get("Contents", []) if o["Key"].endswith(".json"))
-        return keys
+                yield from (o["Key"] for o in page.get("Contents", []) if o["Key"].endswith(".json"))
 
-    def read(self, keys: list[str]) -> Iterator[RawDocument]:
-        """The documents of `keys`, in that order, read a few at a time."""
+    def count(self, prefix: str) -> int:
+        """How many documents are under `prefix` (a listing that keeps no key)."""
+        return sum(1 for _ in self.keys(prefix))
+
+    def day(self, prefix: str) -> DayListing:
+        return DayListing(self, prefix, self.count(prefix))
+
+    def read(self, keys: Iterable[str]) -> Iterator[RawDocument]:
+        """The documents of `keys`, in that order, with at most `workers` read ahead of the
+        caller (in flight or waiting): memory is bounded whatever the number of keys."""
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="replay-read") as pool:
-            yield from pool.map(self.read_one, keys)
+            ahead: deque[Future[RawDocument]] = deque()
+            try:
+                for key in keys:
+                    if len(ahead) >= self.workers:
+                        yield ahead.popleft().result()
+                    ahead.append(pool.submit(self.read_one, key))
+                while ahead:
+                    yield ahead.popleft().result()
+            finally:  # the caller stopped early (or a read failed): start no more of them
+                for future in ahead:
+                    future.cancel()
 
     def read_one(self, key: str) -> RawDocument:
         with clients.unavailable_on_error("raw archive"):
@@ -98,3 +120,19 @@ class RawReader:
         if not isinstance(document, dict):
             return RawDocument(key, location, None, "not a JSON object")
         return RawDocument(key, location, document)
+
+
+@dataclass(frozen=True)
+class DayListing:
+    """One UTC day of the archive: its size (counted when made), and its keys, listed
+    anew each time it is iterated, so that no day's keys are held before it is replayed."""
+
+    reader: RawReader
+    prefix: str
+    count: int
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[str]:
+        return self.reader.keys(self.prefix)

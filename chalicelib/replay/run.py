@@ -16,7 +16,7 @@ because event ids are deterministic and catalog transitions only move forward.
 from __future__ import annotations
 
 import collections
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ from chalicelib.ingress.service import Ingress, Ledger
 from chalicelib.observability import logger
 from chalicelib.pipeline.queue import JobQueue, event_job
 from chalicelib.providers.base import Normalized, check_size
-from chalicelib.replay.documents import RawDocument, RawReader
+from chalicelib.replay.documents import DayListing, RawDocument, RawReader
 from chalicelib.replay.window import day_prefixes
 from chalicelib.settings import Settings
 
@@ -128,35 +128,67 @@ class Replay:
         self.dry_run, self.force = dry_run, force
         self.report = report or (lambda line: None)
 
-    def keys(self, provider: str, since: float, until: float) -> list[list[str]]:
-        """The archive keys under each day of the window (listing is cheap; reading is not)."""
-        return [self.reader.keys(prefix) for prefix in day_prefixes(provider, since, until)]
+    def keys(self, provider: str, since: float, until: float) -> list[DayListing]:
+        """The window's days, oldest first, each with its number of documents (for a progress
+        bar's total). Only counts are kept: each day's keys are listed again when it is replayed."""
+        return [self.reader.day(prefix) for prefix in day_prefixes(provider, since, until)]
 
-    def run(self, provider: str, since: float, until: float, days: list[list[str]] | None = None,
+    def run(self, provider: str, since: float, until: float, days: Iterable[Iterable[str]] | None = None,
             progress: Callable[[int], object] | None = None) -> Summary:
-        """Replay the window; `days` from `keys` (listed here when not given); `progress(n)`
-        after every n documents read. A store outage raises (a re-run is deduplicated)."""
+        """Replay the window; `days` (each an iterable of keys) from `keys` (listed here, a day at
+        a time, when not given); `progress(n)` after every n documents done with. A store outage
+        raises (a re-run is deduplicated).
+
+        Memory is bounded by one day's keys, not by its documents: a first pass reads each one
+        (a few at a time) and keeps only its key and `received_at`; the second reads them again,
+        oldest first, and replays them as they come."""
         summary = Summary(provider, since, until, dry_run=self.dry_run, force=self.force)
-        for keys in self.keys(provider, since, until) if days is None else days:
-            summary.listed += len(keys)
+        if days is None:
+            days = (self.reader.keys(prefix) for prefix in day_prefixes(provider, since, until))
+        for keys in days:
+            # Ordered by each document's own received_at, read once more rather than by S3's LastModified:
+            # that is whole seconds on AWS, the PUT's end (not the request's start), and reset by any copy.
             window = []
-            for doc in self.reader.read(keys):
-                if progress:
-                    progress(1)
-                when = doc.received_at
-                if doc.document is None or when is None:
-                    summary.read += 1
-                    self.report(f"{'(no time)':24}  {doc.key}")
-                    self._refuse(summary, doc, doc.problem or "no received_at")
-                elif since <= when < until:
-                    window.append((when, doc.key, doc))
-                else:
-                    summary.outside += 1
+            for doc in self.reader.read(self._listed(summary, keys)):
+                when = self._within(summary, doc, since, until, progress)
+                if when is not None:
+                    window.append((when, doc.key))
+                del doc  # not held while the next ones are read
             # A day's documents are sorted here; days come in order, so the whole run is oldest first.
-            for when, _, doc in sorted(window, key=lambda entry: entry[:2]):
-                summary.read += 1
-                self._one(summary, doc, when)
+            window.sort()
+            for doc in self.reader.read(key for _, key in window):
+                # Judged again on what was read now (an archive key rewritten in between is rare but legal).
+                when = self._within(summary, doc, since, until, progress)
+                if when is not None:
+                    summary.read += 1
+                    self._one(summary, doc, when)
+                    if progress:
+                        progress(1)
+                del doc
         return summary
+
+    @staticmethod
+    def _listed(summary: Summary, keys: Iterable[str]) -> Iterable[str]:
+        for key in keys:
+            summary.listed += 1
+            yield key
+
+    def _within(self, summary: Summary, doc: RawDocument, since: float, until: float,
+                progress: Callable[[int], object] | None) -> float | None:
+        """The document's received_at when it is in the window; otherwise it is done with:
+        refused (unreadable or timeless) or counted outside."""
+        when = doc.received_at
+        if doc.document is not None and when is not None and since <= when < until:
+            return when
+        if doc.document is None or when is None:
+            summary.read += 1
+            self.report(f"{'(no time)':24}  {doc.key}")
+            self._refuse(summary, doc, doc.problem or "no received_at")
+        else:
+            summary.outside += 1
+        if progress:
+            progress(1)
+        return None
 
     def _one(self, summary: Summary, doc: RawDocument, when: float) -> None:
         self.report(f"{rfc3339(when)}  {doc.key}")

@@ -298,3 +298,53 @@ def test_no_progress_bar_without_tqdm(monkeypatch, capsys):
     with document_bar(3) as advance:
         advance(3)
     assert capsys.readouterr().err == ""
+
+
+def test_a_busy_day_is_replayed_oldest_first_with_few_documents_in_memory(relay, monkeypatch):
+    import random
+    import threading
+    import weakref
+
+    from chalicelib.replay.documents import RawReader
+
+    noon = 1795176000.0  # 2026-11-20T12:00:00Z: one UTC day, listed in key order, which is not time order
+    inside = {f"{uuid.uuid4()}": noon + i * 0.75 for i in range(60)}
+    outside = {f"{uuid.uuid4()}": noon - 60 - i for i in range(5)}
+    for name, received_at in {**inside, **outside}.items():
+        payload = {"type": "video.upload.created", "id": name, "created_at": rfc3339(received_at),
+                   "environment": {"id": "j0863n"}, "data": {"id": name, "padding": "x" * 20_000}}
+        relay.put_raw(archive_key("mux", name, received_at),
+                      {"provider": "mux", "route": "mux", "received_at": received_at,
+                       "headers": {"content-type": "application/json"}, "query": {}, "body": json.dumps(payload)})
+
+    lock, alive, peak = threading.Lock(), [0, 0], [0, 0]  # [parsed documents alive, reads in flight]
+    read_one = RawReader.read_one
+
+    def gone() -> None:
+        with lock:
+            alive[0] -= 1
+
+    def counted(self: RawReader, key: str):
+        with lock:
+            alive[1] += 1
+            peak[1] = max(peak[1], alive[1])
+        time.sleep(random.uniform(0, 0.01))  # reads finish out of order
+        doc = read_one(self, key)
+        with lock:
+            alive[0], alive[1] = alive[0] + 1, alive[1] - 1
+            peak[0] = max(peak[0], alive[0])
+        weakref.finalize(doc, gone)
+        return doc
+
+    monkeypatch.setattr(RawReader, "read_one", counted)
+    code, output = relay.replay("--provider", "mux", "--since", rfc3339(noon), "--until", rfc3339(noon + 60),
+                                "--dry-run")
+    assert code == 0, output
+    bound = RawReader("bucket").workers
+    assert bound == 8
+    assert 0 < peak[1] <= bound and 0 < peak[0] <= bound, peak  # not the day's 65 documents
+    assert alive == [0, 0]
+    assert counts(output) == {"documents read": 60, "events normalized": 0, "ignored": 60, "refused": 0}
+    assert "(and 5 outside the window)" in output
+    replayed = re.findall(r"^\S+  raw/mux/2026/11/20/(\S+)\.json$", output, re.MULTILINE)
+    assert replayed == sorted(inside, key=inside.__getitem__)  # oldest first by received_at
