@@ -55,17 +55,24 @@ def service_environment(base: Mapping[str, str]) -> dict[str, str]:
         "DEFER_MAX_SECONDS": base.get("DEFER_MAX_SECONDS", "2"),
         "RETRY_BACKOFF_BASE_SECONDS": base.get("RETRY_BACKOFF_BASE_SECONDS", "1"),
         "MEDIAMTX_SETTLE_SECONDS": base.get("MEDIAMTX_SETTLE_SECONDS", "1"),
-        "CLOUDFLARE_ACCOUNT_ID": base.get("CLOUDFLARE_ACCOUNT_ID", "local-account"),
+        **({"CLOUDFLARE_ACCOUNT_ID": base["CLOUDFLARE_ACCOUNT_ID"]} if base.get("CLOUDFLARE_ACCOUNT_ID") else {}),
         **{name: base[name] for name in PROVIDER_URLS if name in base},
     }
 
 
+# Credentials of provider APIs: only when given. A made-up one would make the local
+# stack's reconciliation call the real Mux and Cloudflare APIs.
+PROVIDER_API_SECRETS = frozenset({"MUX_TOKEN_ID", "MUX_TOKEN_SECRET", "CLOUDFLARE_API_TOKEN"})
+
+
 def secret_values(base: Mapping[str, str]) -> dict[str, str]:
     """Each secret from the caller's environment, else a fresh random one for this run
-    (the outbound webhook secret in Standard Webhooks' `whsec_` + base64 form)."""
+    (the outbound webhook secret in Standard Webhooks' `whsec_` + base64 form); provider
+    API credentials only when given."""
     fresh = {name: secrets.token_urlsafe(24) for name in SECRET_NAMES}
     fresh["OUTBOUND_WEBHOOK_SECRET"] = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
-    return {name: base.get(name) or fresh[name] for name in SECRET_NAMES}
+    return {name: base.get(name) or fresh[name] for name in SECRET_NAMES
+            if name not in PROVIDER_API_SECRETS or base.get(name)}
 
 
 def write_env_file(path: Path, values: Mapping[str, str]) -> None:

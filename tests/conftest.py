@@ -45,7 +45,9 @@ def emulators() -> Iterator[Emulators]:
     reset_settings()
     clients.reset()
     default_ingress.cache_clear()
-    secrets = secret_values({})
+    # Provider API credentials for the fake Mux and Cloudflare servers (never real ones).
+    secrets = secret_values({"MUX_TOKEN_ID": "test-mux-token-id", "MUX_TOKEN_SECRET": "test-mux-token-secret",
+                             "CLOUDFLARE_API_TOKEN": "test-cloudflare-token"})
     try:
         os.environ["JOBS_QUEUE_URL"] = bootstrap(get_settings(), secrets)
         reset_settings()
