@@ -31,7 +31,7 @@ def discover(settings: Settings, since: float, now: float, summary: ReconcileSum
     ledger.register_context(lambda_context or OfflineContext())
     # Re-drive and clean-up must still run when discovery is slow: it stops at its budget.
     deadline = time.monotonic() + settings.discovery_budget_s
-    for name in sources or configured(settings):
+    for name in configured(settings) if sources is None else sources:
         if time.monotonic() > deadline:
             summary.source_errors[name] = "skipped: discovery time budget spent"
             continue
