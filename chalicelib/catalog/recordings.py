@@ -152,29 +152,15 @@ class Recordings:
 
     def mark_redriven(self, recording_id: str, status: Status, now: str, cutoff: str) -> bool:
         """Count one re-drive, unless another run did since `cutoff` or the recording moved on."""
-        from botocore.exceptions import ClientError
-
-        try:
-            with clients.unavailable_on_error("catalog"):
-                clients.aws("dynamodb").update_item(
-                    TableName=self.table, Key={"pk": {"S": recording_id}, "sk": {"S": "META"}},
-                    UpdateExpression="SET redriven_at = :now ADD attempts :one",
-                    ConditionExpression=("#status = :status AND"
-                                         " (attribute_not_exists(redriven_at) OR redriven_at < :cutoff)"),
-                    ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues={":now": {"S": now}, ":one": {"N": "1"}, ":status": {"S": str(status)},
-                                               ":cutoff": {"S": cutoff}})
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._conditional(
+            recording_id, "SET redriven_at = :now ADD attempts :one",
+            "#status = :status AND (attribute_not_exists(redriven_at) OR redriven_at < :cutoff)",
+            {"#status": "status"},
+            {":now": {"S": now}, ":one": {"N": "1"}, ":status": {"S": str(status)}, ":cutoff": {"S": cutoff}})
 
     def _transition(self, recording_id: str, target: Status, attributes: dict[str, str], now: str,
                     may_create: bool) -> bool:
         """One conditional UpdateItem: forward-only (failed from any non-final state)."""
-        from botocore.exceptions import ClientError
-
         names = {"#status": "status", "#rank": "rank", **{f"#a{i}": k for i, k in enumerate(attributes)}}
         values: dict[str, Any] = {
             ":status": {"S": str(target)}, ":rank": {"N": str(RANK[target])}, ":now": {"S": now},
@@ -187,21 +173,15 @@ class Recordings:
         if target is not Status.FAILED:
             forward = f"#rank < :rank AND {forward}"
         condition = f"attribute_not_exists(pk) OR ({forward})" if may_create else f"attribute_exists(pk) AND {forward}"
-        try:
-            with clients.unavailable_on_error("catalog"):
-                clients.aws("dynamodb").update_item(
-                    TableName=self.table, Key={"pk": {"S": recording_id}, "sk": {"S": "META"}},
-                    UpdateExpression=("SET #status = :status, #rank = :rank, updated_at = :now, gsi2pk = :g2,"
-                                      f" gsi2sk = :now, created_at = if_not_exists(created_at, :now){extra}"),
-                    ConditionExpression=condition, ExpressionAttributeNames=names, ExpressionAttributeValues=values)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise
-        from chalicelib.observability import count
+        moved = self._conditional(
+            recording_id, ("SET #status = :status, #rank = :rank, updated_at = :now, gsi2pk = :g2,"
+                           f" gsi2sk = :now, created_at = if_not_exists(created_at, :now){extra}"),
+            condition, names, values)
+        if moved:
+            from chalicelib.observability import count
 
-        count("RecordingsByState", state=str(target))
-        return True
+            count("RecordingsByState", state=str(target))
+        return moved
 
     def get(self, recording_id: str) -> dict[str, Any] | None:
         with clients.unavailable_on_error("catalog"):
@@ -280,26 +260,13 @@ class Recordings:
         """Move a `failed` recording back to `ready` for another attempt (`attempts` + 1,
         a pending provider request forgotten, so it is asked again); False when it is
         unknown or not failed."""
-        from botocore.exceptions import ClientError
-
         now = _now()
-        try:
-            with clients.unavailable_on_error("catalog"):
-                clients.aws("dynamodb").update_item(
-                    TableName=self.table, Key={"pk": {"S": recording_id}, "sk": {"S": "META"}},
-                    UpdateExpression=("SET #status = :ready, #rank = :rank, updated_at = :now, gsi2pk = :g2,"
-                                      " gsi2sk = :now REMOVE waiting_for ADD attempts :one"),
-                    ConditionExpression="attribute_exists(pk) AND #status = :failed",
-                    ExpressionAttributeNames={"#status": "status", "#rank": "rank"},
-                    ExpressionAttributeValues={
-                        ":ready": {"S": str(Status.READY)}, ":rank": {"N": str(RANK[Status.READY])},
-                        ":now": {"S": now}, ":g2": {"S": f"STATUS#{Status.READY}"}, ":one": {"N": "1"},
-                        ":failed": {"S": str(Status.FAILED)}})
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._conditional(
+            recording_id, ("SET #status = :ready, #rank = :rank, updated_at = :now, gsi2pk = :g2, gsi2sk = :now"
+                           " REMOVE waiting_for ADD attempts :one"),
+            "attribute_exists(pk) AND #status = :failed", {"#status": "status", "#rank": "rank"},
+            {":ready": {"S": str(Status.READY)}, ":rank": {"N": str(RANK[Status.READY])}, ":now": {"S": now},
+             ":g2": {"S": f"STATUS#{Status.READY}"}, ":one": {"N": "1"}, ":failed": {"S": str(Status.FAILED)}})
 
 
 _HIGH = "\uffff"  # sorts after every timestamp
