@@ -34,13 +34,18 @@ def encode_cursor(pos: str) -> str:
     return base64.urlsafe_b64encode(pos.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> str:
+def cursor_text(cursor: str) -> str:
+    """The text inside an opaque cursor ("" when it is not base64 text)."""
     if len(cursor) > MAX_KEY_TEXT:
         raise BadRequestError("invalid cursor", detail="cursor")
     try:
-        pos = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except ValueError:
-        pos = ""
+        return ""
+
+
+def decode_cursor(cursor: str) -> str:
+    pos = cursor_text(cursor)
     if not pos[:1].isdigit() or pos.count("#") < 2:
         raise BadRequestError("invalid cursor", detail="cursor")
     return pos

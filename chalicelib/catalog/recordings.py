@@ -5,7 +5,6 @@ ordered by `updated_at`."""
 
 from __future__ import annotations
 
-import base64
 import heapq
 import itertools
 import json
@@ -16,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chalicelib import clients
-from chalicelib.catalog.events import MAX_KEY_TEXT
+from chalicelib.catalog.events import cursor_text, encode_cursor
 from chalicelib.catalog.states import RANK, Status
 from chalicelib.errors import BadRequestError, UnavailableError
 from chalicelib.events import RecordingEvent
@@ -51,14 +50,9 @@ class Recordings:
 
     def note(self, recording_id: str, **attributes: str) -> None:
         """Set string attributes of an existing recording without changing its state."""
-        names = {f"#a{i}": k for i, k in enumerate(attributes)}
-        values = {f":a{i}": {"S": v} for i, v in enumerate(attributes.values())}
-        with clients.unavailable_on_error("catalog"):
-            clients.aws("dynamodb").update_item(
-                TableName=self.table, Key={"pk": {"S": recording_id}, "sk": {"S": "META"}},
-                UpdateExpression="SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(attributes))),
-                ConditionExpression="attribute_exists(pk)", ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values)
+        self._conditional(recording_id, "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(attributes))),
+                          "attribute_exists(pk)", {f"#a{i}": k for i, k in enumerate(attributes)},
+                          {f":a{i}": {"S": v} for i, v in enumerate(attributes.values())})
 
     def touch(self, recording_id: str) -> bool:
         """Mark a recording that is being worked on (deferred, continued, waiting) as
@@ -294,17 +288,11 @@ class RecordingQuery:
 
 def encode_recording_cursor(pos: tuple[str, str]) -> str:
     """The opaque cursor of a page boundary: (index sort key, recording id)."""
-    return base64.urlsafe_b64encode(f"{pos[0]}#{pos[1]}".encode()).decode().rstrip("=")
+    return encode_cursor(f"{pos[0]}#{pos[1]}")
 
 
 def decode_recording_cursor(cursor: str) -> tuple[str, str]:
-    if len(cursor) > MAX_KEY_TEXT:
-        raise BadRequestError("invalid cursor", detail="cursor")
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except ValueError:
-        text = ""
-    when, _, recording_id = text.partition("#")
+    when, _, recording_id = cursor_text(cursor).partition("#")
     if not when[:1].isdigit() or not recording_id:
         raise BadRequestError("invalid cursor", detail="cursor")
     return when, recording_id
